@@ -1,0 +1,19 @@
+package io.fraudlake.jobs;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+
+/** A sub-command: global options, then {@link #run(JobContext)} with Spark stopped afterwards. */
+abstract class FraudLakeCommand implements Callable<Integer> {
+  @Mixin GlobalOptions global;
+
+  @Override
+  public final Integer call() throws Exception {
+    try (JobContext context = new JobContext(global.config())) {
+      return run(context);
+    }
+  }
+
+  /** Does the work; returns the exit code. Throw FraudLakeException for a one-line user error. */
+  abstract int run(JobContext context) throws Exception;
+}

@@ -1,0 +1,168 @@
+package io.fraudlake.spark;
+
+import io.fraudlake.FraudLakeException;
+import io.fraudlake.config.FraudLakeConfig;
+import io.delta.tables.DeltaTable;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
+import org.apache.spark.sql.streaming.DataStreamWriter;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
+
+/**
+ * Where the Delta tables live. In {@code path} mode a table is a folder under
+ * {@code <home>/lakehouse}; in {@code catalog} mode it is {@code catalog.schema.table}. Jobs name
+ * tables by their contract names ({@link Tables}) and never build paths themselves.
+ */
+public final class Lakehouse {
+  private final SparkSession spark;
+  private final FraudLakeConfig config;
+  private final boolean catalogMode;
+
+  public Lakehouse(SparkSession spark, FraudLakeConfig config) {
+    this.spark = spark;
+    this.config = config;
+    String mode = config.string("lakehouse.mode");
+    if (!mode.equals("path") && !mode.equals("catalog")) {
+      throw new FraudLakeException("fraudlake.lakehouse.mode must be 'path' or 'catalog', not '" + mode + "'");
+    }
+    this.catalogMode = mode.equals("catalog");
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  public FraudLakeConfig config() {
+    return config;
+  }
+
+  /** The folder of a table in path mode. */
+  public Path path(String table) {
+    if (catalogMode) {
+      throw new IllegalStateException("table " + table + " is a catalog table, it has no local path");
+    }
+    return config.lakehouseDir().resolve(table);
+  }
+
+  /** The name SQL users write: the plain table name locally, catalog.schema.table on Databricks. */
+  public String qualifiedName(String table) {
+    if (!catalogMode) {
+      return table;
+    }
+    String catalog = config.string("lakehouse.catalog");
+    String schema = config.string("lakehouse.schema");
+    return (catalog.isEmpty() ? "" : catalog + ".") + (schema.isEmpty() ? "" : schema + ".") + table;
+  }
+
+  public Path checkpoint(String queryName) {
+    return config.checkpointsDir().resolve(queryName);
+  }
+
+  public boolean exists(String table) {
+    if (catalogMode) {
+      return spark.catalog().tableExists(qualifiedName(table));
+    }
+    return DeltaTable.isDeltaTable(spark, path(table).toString());
+  }
+
+  public Dataset<Row> read(String table) {
+    requireExists(table);
+    return catalogMode ? spark.read().table(qualifiedName(table)) : spark.read().format("delta").load(path(table).toString());
+  }
+
+  public DeltaTable deltaTable(String table) {
+    requireExists(table);
+    return catalogMode ? DeltaTable.forName(spark, qualifiedName(table)) : DeltaTable.forPath(spark, path(table).toString());
+  }
+
+  public DataStreamReader readStreamOf(String table) {
+    requireExists(table);
+    return spark.readStream().format("delta");
+  }
+
+  /** A streaming read of a table (which must exist: streams need a schema to start). */
+  public Dataset<Row> readStream(String table) {
+    DataStreamReader reader = readStreamOf(table);
+    return catalogMode ? reader.table(qualifiedName(table)) : reader.load(path(table).toString());
+  }
+
+  /** Starts a stream into a Delta table; the caller has set trigger, checkpoint and output mode. */
+  public StreamingQuery startStream(DataStreamWriter<Row> writer, String table) {
+    try {
+      return catalogMode ? writer.toTable(qualifiedName(table)) : writer.format("delta").start(path(table).toString());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new FraudLakeException("stream into " + table + " did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** Appends a batch DataFrame to a table, creating it on first write. */
+  public void append(Dataset<Row> rows, String table) {
+    if (catalogMode) {
+      rows.write().format("delta").mode("append").saveAsTable(qualifiedName(table));
+    } else {
+      rows.write().format("delta").mode("append").save(path(table).toString());
+    }
+  }
+
+  /** Creates an empty table with the given schema if it is not there yet. */
+  public void createIfMissing(String table, org.apache.spark.sql.types.StructType schema) {
+    if (exists(table)) {
+      return;
+    }
+    io.delta.tables.DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).addColumns(schema);
+    if (catalogMode) {
+      builder.tableName(qualifiedName(table));
+    } else {
+      builder.location(path(table).toString());
+    }
+    builder.execute();
+  }
+
+  /**
+   * Makes the contract table names usable in SQL. In path mode each existing Delta folder is
+   * registered in the session catalog, so {@code SELECT ... FROM silver_transactions_base},
+   * {@code DESCRIBE HISTORY fraud_predictions} and time travel work as on a real catalog.
+   */
+  public List<String> registerTables() {
+    if (catalogMode) {
+      return Tables.ALL.stream().filter(this::exists).toList();
+    }
+    return Tables.ALL.stream()
+        .filter(this::exists)
+        .peek(table -> {
+          spark.sql("DROP TABLE IF EXISTS " + table);
+          spark.sql("CREATE TABLE " + table + " USING delta LOCATION '" + path(table).toUri() + "'");
+        })
+        .toList();
+  }
+
+  private void requireExists(String table) {
+    if (!exists(table)) {
+      String where = catalogMode ? qualifiedName(table) : path(table).toString();
+      throw new FraudLakeException("table " + table + " does not exist yet (" + where + "); run the job that writes it first");
+    }
+  }
+
+  /** Blocks until a stream ends, turning its failure into a one-line error. */
+  public static void awaitTermination(StreamingQuery query) {
+    try {
+      query.awaitTermination();
+    } catch (StreamingQueryException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new FraudLakeException("stream " + query.name() + " failed: " + rootMessage(cause), e);
+    }
+  }
+
+  public static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+}
