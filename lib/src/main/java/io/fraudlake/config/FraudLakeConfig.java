@@ -76,11 +76,43 @@ public final class FraudLakeConfig {
           .withFallback(base)
           .withFallback(defaults)
           .resolve();
-      merged.checkValid(defaults.resolve(), ROOT);
+      Config reference = defaults.resolve();
+      merged.checkValid(reference, ROOT);
+      requireReferenceTypes(merged, reference);
     } catch (ConfigException e) {
       throw new FraudLakeException("invalid configuration (" + origin + "): " + e.getMessage(), e);
     }
     return new FraudLakeConfig(merged, home);
+  }
+
+  /**
+   * Reads every key the reference defines with the reference's type. Typesafe Config accepts a string
+   * wherever a number is expected until the value is first read; failing here names the key at start-up
+   * instead of in the middle of a job.
+   */
+  private static void requireReferenceTypes(Config merged, Config reference) {
+    for (Map.Entry<String, com.typesafe.config.ConfigValue> entry : reference.entrySet()) {
+      String path = entry.getKey();
+      switch (entry.getValue().valueType()) {
+        case NUMBER -> merged.getNumber(path);
+        case BOOLEAN -> merged.getBoolean(path);
+        case STRING -> {
+          if (isDuration(reference, path)) {
+            merged.getDuration(path);
+          }
+        }
+        default -> { }
+      }
+    }
+  }
+
+  private static boolean isDuration(Config config, String path) {
+    try {
+      config.getDuration(path);
+      return !config.getString(path).isBlank() && Character.isDigit(config.getString(path).charAt(0));
+    } catch (ConfigException e) {
+      return false;
+    }
   }
 
   /** A copy with some keys (relative to {@code fraudlake.}) replaced. */
