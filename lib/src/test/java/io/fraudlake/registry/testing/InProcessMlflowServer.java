@@ -321,8 +321,13 @@ public final class InProcessMlflowServer implements AutoCloseable {
     }
   }
 
+  private static final Map<String, Message> DEFAULT_INSTANCES = new java.util.concurrent.ConcurrentHashMap<>();
+
   private static Message defaultInstance(MethodDescriptor rpc) {
-    String full = rpc.getInputType().getFullName();
+    return DEFAULT_INSTANCES.computeIfAbsent(rpc.getInputType().getFullName(), InProcessMlflowServer::findDefaultInstance);
+  }
+
+  private static Message findDefaultInstance(String full) {
     for (Class<?> outer : new Class<?>[] {Service.class, ModelRegistry.class, MlflowArtifacts.class}) {
       for (Class<?> inner : outer.getDeclaredClasses()) {
         if (Message.class.isAssignableFrom(inner)) {
