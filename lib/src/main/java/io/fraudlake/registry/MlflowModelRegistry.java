@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.mlflow.api.proto.ModelRegistry.CreateModelVersion;
 import org.mlflow.api.proto.ModelRegistry.CreateRegisteredModel;
 import org.mlflow.api.proto.ModelRegistry.DeleteRegisteredModelAlias;
+import org.mlflow.api.proto.ModelRegistry.DeleteRegisteredModelTag;
 import org.mlflow.api.proto.ModelRegistry.GetModelVersion;
 import org.mlflow.api.proto.ModelRegistry.GetModelVersionByAlias;
 import org.mlflow.api.proto.ModelRegistry.GetRegisteredModel;
@@ -19,9 +20,11 @@ import org.mlflow.api.proto.ModelRegistry.ModelVersion;
 import org.mlflow.api.proto.ModelRegistry.ModelVersionStatus;
 import org.mlflow.api.proto.ModelRegistry.RegisteredModel;
 import org.mlflow.api.proto.ModelRegistry.RegisteredModelAlias;
+import org.mlflow.api.proto.ModelRegistry.RegisteredModelTag;
 import org.mlflow.api.proto.ModelRegistry.SearchModelVersions;
 import org.mlflow.api.proto.ModelRegistry.SearchRegisteredModels;
 import org.mlflow.api.proto.ModelRegistry.SetRegisteredModelAlias;
+import org.mlflow.api.proto.ModelRegistry.SetRegisteredModelTag;
 import org.mlflow.api.proto.Service;
 
 /**
@@ -41,6 +44,7 @@ public final class MlflowModelRegistry implements ModelRegistry {
   // MLflow's documented batch limits for log-batch.
   private static final int MAX_PARAMS_PER_BATCH = 100;
   private static final int MAX_ENTRIES_PER_BATCH = 1000;
+  static final String ALIAS_TAG_PREFIX = "fraudlake.alias.";
   private static final long VERSION_READY_TIMEOUT_MS = 10 * 60 * 1000;
 
   private final MlflowConnection connection;
@@ -368,7 +372,35 @@ public final class MlflowModelRegistry implements ModelRegistry {
 
   @Override
   public ModelVersionInfo getModelVersion(String name, long version) {
-    return toInfo(fetchVersion(name, version));
+    ModelVersionInfo info = toInfo(fetchVersion(name, version));
+    return connection.isDatabricks() ? withWorkspaceAliases(info, workspaceAliases(getRegisteredModel(name))) : info;
+  }
+
+  /**
+   * Databricks' workspace model registry refuses MLflow aliases (MLflow's own client raises for them
+   * there: only models in Unity Catalog have aliases). FraudLake keeps them as registered-model tags
+   * {@code fraudlake.alias.<alias> = <version>} there, so {@code models:/name@prod} works the same.
+   */
+  private static Map<String, Long> workspaceAliases(RegisteredModel model) {
+    Map<String, Long> aliases = new HashMap<>();
+    for (RegisteredModelTag tag : model.getTagsList()) {
+      if (tag.getKey().startsWith(ALIAS_TAG_PREFIX) && tag.getValue().matches("[0-9]+")) {
+        aliases.put(tag.getKey().substring(ALIAS_TAG_PREFIX.length()), Long.parseLong(tag.getValue()));
+      }
+    }
+    return aliases;
+  }
+
+  private static ModelVersionInfo withWorkspaceAliases(ModelVersionInfo info, Map<String, Long> aliases) {
+    List<String> names = new ArrayList<>();
+    aliases.forEach((alias, v) -> {
+      if (v == info.version()) {
+        names.add(alias);
+      }
+    });
+    names.sort(String::compareTo);
+    return new ModelVersionInfo(info.name(), info.version(), info.runId(), info.source(), names, info.creationTime(),
+        info.status());
   }
 
   @Override
@@ -389,6 +421,10 @@ public final class MlflowModelRegistry implements ModelRegistry {
       token = page.getNextPageToken().isEmpty() ? null : page.getNextPageToken();
     } while (token != null);
     out.sort(Comparator.comparingLong(ModelVersionInfo::version).reversed());
+    if (connection.isDatabricks()) {
+      Map<String, Long> aliases = workspaceAliases(getRegisteredModel(name));
+      return out.stream().map(v -> withWorkspaceAliases(v, aliases)).toList();
+    }
     return out;
   }
 
@@ -397,6 +433,12 @@ public final class MlflowModelRegistry implements ModelRegistry {
     Names.modelName(name);
     Names.alias(alias);
     fetchVersion(name, version);
+    if (connection.isDatabricks()) {
+      rest.call("POST", "mlflow/registered-models/set-tag", SetRegisteredModelTag.newBuilder().setName(name)
+          .setKey(ALIAS_TAG_PREFIX + alias).setValue(Long.toString(version)).build(),
+          SetRegisteredModelTag.Response.newBuilder());
+      return;
+    }
     rest.call("POST", "mlflow/registered-models/alias",
         SetRegisteredModelAlias.newBuilder().setName(name).setAlias(alias).setVersion(Long.toString(version)).build(),
         SetRegisteredModelAlias.Response.newBuilder());
@@ -406,6 +448,13 @@ public final class MlflowModelRegistry implements ModelRegistry {
   public void deleteAlias(String name, String alias) {
     Names.modelName(name);
     Names.alias(alias);
+    if (connection.isDatabricks()) {
+      if (workspaceAliases(getRegisteredModel(name)).containsKey(alias)) {
+        rest.call("DELETE", "mlflow/registered-models/delete-tag", DeleteRegisteredModelTag.newBuilder().setName(name)
+            .setKey(ALIAS_TAG_PREFIX + alias).build(), DeleteRegisteredModelTag.Response.newBuilder());
+      }
+      return;
+    }
     try {
       rest.call("DELETE", "mlflow/registered-models/alias",
           DeleteRegisteredModelAlias.newBuilder().setName(name).setAlias(alias).build(),
@@ -423,6 +472,13 @@ public final class MlflowModelRegistry implements ModelRegistry {
   public ModelVersionInfo getModelVersionByAlias(String name, String alias) {
     Names.modelName(name);
     Names.alias(alias);
+    if (connection.isDatabricks()) {
+      Long version = workspaceAliases(getRegisteredModel(name)).get(alias);
+      if (version == null) {
+        throw new FraudLakeException("alias '" + alias + "' is not set on model '" + name + "'");
+      }
+      return getModelVersion(name, version);
+    }
     try {
       GetModelVersionByAlias.Response response = rest.call("GET", "mlflow/registered-models/alias",
           GetModelVersionByAlias.newBuilder().setName(name).setAlias(alias).build(),
@@ -471,6 +527,7 @@ public final class MlflowModelRegistry implements ModelRegistry {
     for (RegisteredModelAlias a : model.getAliasesList()) {
       aliases.put(a.getAlias(), Long.parseLong(a.getVersion()));
     }
+    workspaceAliases(model).forEach(aliases::putIfAbsent);
     return new RegisteredModelInfo(model.getName(), Instant.ofEpochMilli(model.getCreationTimestamp()),
         Instant.ofEpochMilli(model.getLastUpdatedTimestamp()), aliases);
   }
