@@ -25,7 +25,7 @@ import org.apache.spark.sql.types.StructType;
  * <p>Params are validated by the setters and again by {@link #fit}, so a bad value fails with one
  * line naming it, whichever way it was set.
  */
-public final class IsolationForest extends Estimator<IsolationForestModel> implements MLWritable {
+public final class IsolationForest extends Estimator<IsolationForestModel> implements IsolationForestParams, MLWritable {
   private static final long serialVersionUID = 1L;
   /** Rank error of the threshold quantile, as a fraction of the training rows (see {@link #fit}). */
   static final double THRESHOLD_RELATIVE_ERROR = 1e-4;
@@ -57,9 +57,9 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
         "expected fraction of anomalies, in (0, 0.5]; sets the threshold when none is given");
     bootstrap = new BooleanParam(this, "bootstrap", "draw each tree's rows with replacement");
     seed = new LongParam(this, "seed", "random seed");
-    featuresCol = new Param<>(this, "featuresCol", "features column (ML Vector)");
-    scoreCol = new Param<>(this, "scoreCol", "output column for the anomaly score in (0, 1]");
-    predictionCol = new Param<>(this, "predictionCol", "output column: score >= threshold (boolean)");
+    featuresCol = IsolationForestParams.featuresColParam(this);
+    scoreCol = IsolationForestParams.scoreColParam(this);
+    predictionCol = IsolationForestParams.predictionColParam(this);
     threshold = new DoubleParam(this, "threshold",
         "explicit score threshold; when unset, the (1 - contamination) quantile of training scores");
     setDefault(numTrees, 200);
@@ -68,9 +68,9 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
     setDefault(contamination, 0.035);
     setDefault(bootstrap, false);
     setDefault(seed, 42L);
-    setDefault(featuresCol, "features");
-    setDefault(scoreCol, "fraud_score");
-    setDefault(predictionCol, "is_anomaly");
+    setDefault(featuresCol, DEFAULT_FEATURES_COL);
+    setDefault(scoreCol, DEFAULT_SCORE_COL);
+    setDefault(predictionCol, DEFAULT_PREDICTION_COL);
   }
 
   @Override
@@ -102,14 +102,17 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
     return seed;
   }
 
+  @Override
   public Param<String> featuresCol() {
     return featuresCol;
   }
 
+  @Override
   public Param<String> scoreCol() {
     return scoreCol;
   }
 
+  @Override
   public Param<String> predictionCol() {
     return predictionCol;
   }
@@ -199,17 +202,8 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
     return (Long) $(seed);
   }
 
-  public String getFeaturesCol() {
-    return $(featuresCol);
-  }
 
-  public String getScoreCol() {
-    return $(scoreCol);
-  }
 
-  public String getPredictionCol() {
-    return $(predictionCol);
-  }
 
   public boolean hasThreshold() {
     return isDefined(threshold);

@@ -44,7 +44,7 @@ import scala.Option;
  * node: tree, node (0 is the root), feature (-1 marks a leaf), split (x[feature] &lt;= split goes
  * left), left and right child, and size (training rows that reached the node).
  */
-public final class IsolationForestModel extends Model<IsolationForestModel> implements MLWritable {
+public final class IsolationForestModel extends Model<IsolationForestModel> implements IsolationForestParams, MLWritable {
   private static final long serialVersionUID = 1L;
   private static final String FORMAT = "fraudlake-isolation-forest-nodes-1";
   private static final StructType NODE_SCHEMA = new StructType()
@@ -73,13 +73,13 @@ public final class IsolationForestModel extends Model<IsolationForestModel> impl
     this.sampleSize = sampleSize;
     this.numFeatures = numFeatures;
     this.forest = FlatForest.of(trees, sampleSize, numFeatures);
-    featuresCol = new Param<>(this, "featuresCol", "features column (ML Vector)");
-    scoreCol = new Param<>(this, "scoreCol", "output column for the anomaly score in (0, 1]");
-    predictionCol = new Param<>(this, "predictionCol", "output column: score >= threshold (boolean)");
+    featuresCol = IsolationForestParams.featuresColParam(this);
+    scoreCol = IsolationForestParams.scoreColParam(this);
+    predictionCol = IsolationForestParams.predictionColParam(this);
     threshold = new DoubleParam(this, "threshold", "score at or above which a row is an anomaly");
-    setDefault(featuresCol, "features");
-    setDefault(scoreCol, "fraud_score");
-    setDefault(predictionCol, "is_anomaly");
+    setDefault(featuresCol, DEFAULT_FEATURES_COL);
+    setDefault(scoreCol, DEFAULT_SCORE_COL);
+    setDefault(predictionCol, DEFAULT_PREDICTION_COL);
     // The paper's rule of thumb (and scikit-learn's "auto" offset); fit always sets its own.
     setDefault(threshold, 0.5);
   }
@@ -89,14 +89,17 @@ public final class IsolationForestModel extends Model<IsolationForestModel> impl
     return uid;
   }
 
+  @Override
   public Param<String> featuresCol() {
     return featuresCol;
   }
 
+  @Override
   public Param<String> scoreCol() {
     return scoreCol;
   }
 
+  @Override
   public Param<String> predictionCol() {
     return predictionCol;
   }
@@ -105,17 +108,8 @@ public final class IsolationForestModel extends Model<IsolationForestModel> impl
     return threshold;
   }
 
-  public String getFeaturesCol() {
-    return $(featuresCol);
-  }
 
-  public String getScoreCol() {
-    return $(scoreCol);
-  }
 
-  public String getPredictionCol() {
-    return $(predictionCol);
-  }
 
   public double threshold() {
     return (Double) $(threshold);
