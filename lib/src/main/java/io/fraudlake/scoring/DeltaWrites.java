@@ -33,11 +33,15 @@ final class DeltaWrites {
    */
   static long insertNew(Lakehouse lakehouse, Dataset<Row> rows, String table) {
     DeltaTable target = lakehouse.deltaTable(table);
+    long before = latestVersion(lakehouse, table);
     target.as("gold")
         .merge(rows.as("new"), "gold." + GoldSchema.TRANSACTION_ID + " = new." + GoldSchema.TRANSACTION_ID)
         .whenNotMatched().insertAll()
         .execute();
-    Row last = target.history(1).select("operation", "operationMetrics").first();
+    Row last = target.history(1).select("version", "operationMetrics").first();
+    if (last.getLong(0) == before) {
+      return 0L; // a merge that inserts nothing commits nothing
+    }
     Map<String, String> metrics = last.getJavaMap(1);
     String inserted = metrics == null ? null : metrics.get("numTargetRowsInserted");
     return inserted == null ? 0L : Long.parseLong(inserted);

@@ -22,6 +22,7 @@ public final class ProductionModel {
   private volatile ScoringModel current;
   private Instant lastCheck;
   private boolean sourceDown;
+  private int outagesReported;
 
   private ProductionModel(ModelSource source, Duration checkInterval, Clock clock, ScoringModel first) {
     this.source = source;
@@ -72,6 +73,11 @@ public final class ProductionModel {
     return current;
   }
 
+  /** How many times the source was found unreachable after being reachable (one warning each). */
+  public synchronized int outagesReported() {
+    return outagesReported;
+  }
+
   /** Asks the source now; returns true when a new version was loaded. */
   public synchronized boolean checkForNewVersion() {
     try {
@@ -92,6 +98,7 @@ public final class ProductionModel {
         LOG.warn("model source {} unreachable ({}); still scoring with {} and checking again every {}s",
             source.describe(), Lakehouse.rootMessage(e), current.label(), checkInterval.toSeconds());
         sourceDown = true;
+        outagesReported++;
       }
       return false;
     }
