@@ -29,10 +29,21 @@ public final class ModelDirectorySource implements ModelSource {
     this.signature = signature;
   }
 
-  /** A saved model of the 8 contract features, labelled with its folder name. */
+  /**
+   * A saved model labelled with its folder name: an MLflow model directory (its Spark flavor and
+   * signature are used) or a plain Spark ML folder (taken to expect the 8 contract features).
+   */
   public static ModelDirectorySource of(Path dir, String name) {
     Path normalized = dir.toAbsolutePath().normalize();
-    return new ModelDirectorySource(normalized, name, String.valueOf(normalized.getFileName()), GoldSchema.FEATURES);
+    if (!Files.isDirectory(normalized)) {
+      throw new FraudLakeException("model directory not found: " + normalized);
+    }
+    String version = String.valueOf(normalized.getFileName());
+    if (MlflowModelDirectory.isModelDirectory(normalized)) {
+      MlflowModelDirectory mlflow = MlflowModelDirectory.read(normalized);
+      return new ModelDirectorySource(mlflow.sparkModel(), name, version, mlflow.signature());
+    }
+    return new ModelDirectorySource(normalized, name, version, GoldSchema.FEATURES);
   }
 
   @Override

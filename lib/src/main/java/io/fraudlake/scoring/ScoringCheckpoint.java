@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Timestamp;
-import java.util.Comparator;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -94,20 +93,7 @@ public final class ScoringCheckpoint {
 
   /** Deletes the folder: the next start reads its source from the beginning. */
   public void delete() {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException | UncheckedIOException e) {
-      throw new FraudLakeException("cannot delete checkpoint " + dir + ": " + e.getMessage(), e);
-    }
+    Folders.deleteRecursively(dir);
   }
 
   private static Timestamp timestamp(String millis) {
