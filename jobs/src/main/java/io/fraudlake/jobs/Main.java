@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Real-time card-fraud detection on Spark, Delta Lake and MLflow.",
     subcommands = {
+        ScoreCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
