@@ -14,6 +14,8 @@ import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
 import java.sql.Timestamp;
 import java.util.Optional;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -35,6 +37,7 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   /** Spark sets this local property on the stream's thread; it is the id kept in the checkpoint. */
   static final String QUERY_ID_PROPERTY = "sql.streaming.queryId";
   static final String APP_ID_PREFIX = "fraudlake-score-";
+  private static final Logger LOG = LogManager.getLogger(ScoringBatchWriter.class);
   private static final String SEEN_ID = "_fraudlake_seen_id";
 
   private final transient Lakehouse lakehouse;
@@ -74,13 +77,17 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
           min(col(GoldSchema.EVENT_TIMESTAMP)),
           max(col(GoldSchema.EVENT_TIMESTAMP))).first();
       long rows = stats.getLong(0);
+      long statsDone = System.nanoTime();
       if (rows > 0) {
         DeltaWrites.appendOnce(lakehouse, scored, Tables.GOLD, appId, batchId);
       }
+      long goldDone = System.nanoTime();
       BatchMetrics metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
           stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
           (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
       DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
+      LOG.debug("batch {}: score+stats {} ms, gold {} ms, metrics {} ms", batchId, (statsDone - started) / 1_000_000,
+          (goldDone - statsDone) / 1_000_000, (System.nanoTime() - goldDone) / 1_000_000);
       status.batchDone(metrics);
     } finally {
       scored.unpersist();

@@ -10,7 +10,8 @@ import java.util.Random;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
-import org.apache.spark.ml.feature.SQLTransformer;
+import org.apache.spark.ml.feature.StandardScaler;
+import io.fraudlake.iforest.IsolationForest;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -92,19 +93,18 @@ public final class ScoringFixtures {
   }
 
   /**
-   * A saved stand-in scoring pipeline over the 8 features: assembles them like a real one and adds
-   * {@code fraud_score} in (0, 1] rising with the amount and {@code is_anomaly} = score >= 0.9.
-   * Its {@code bias} shifts the scores so two "versions" are told apart.
+   * Fits and saves a small real pipeline (VectorAssembler, StandardScaler, IsolationForest) on
+   * silver-shaped rows; different seeds make different "versions".
    */
-  public static Path saveModel(SparkSession spark, Path dir, double bias) {
+  public static Path saveModel(SparkSession spark, Path dir, long seed) {
     VectorAssembler assembler = new VectorAssembler()
         .setInputCols(GoldSchema.FEATURES.fieldNames())
-        .setOutputCol("features");
-    SQLTransformer score = new SQLTransformer().setStatement(
-        "SELECT *, 1.0 / (1.0 + exp(-(TransactionAmt - 1000.0) / 200.0 - " + bias + ")) AS fraud_score FROM __THIS__");
-    SQLTransformer flag = new SQLTransformer().setStatement("SELECT *, fraud_score >= 0.9 AS is_anomaly FROM __THIS__");
-    Dataset<Row> sample = spark.createDataFrame(silverRows("fit", 0, 10, start(), 1), SILVER);
-    PipelineModel model = new Pipeline().setStages(new PipelineStage[] {assembler, score, flag}).fit(sample);
+        .setOutputCol("raw_features");
+    StandardScaler scaler = new StandardScaler().setInputCol("raw_features").setOutputCol("features");
+    IsolationForest forest = new IsolationForest()
+        .setNumTrees(25).setMaxSamples(64).setContamination(0.05).setSeed(seed).setFeaturesCol("features");
+    Dataset<Row> sample = spark.createDataFrame(silverRows("fit", 0, 300, start(), seed), SILVER);
+    PipelineModel model = new Pipeline().setStages(new PipelineStage[] {assembler, scaler, forest}).fit(sample);
     try {
       model.write().overwrite().save(dir.toString());
     } catch (java.io.IOException e) {

@@ -33,8 +33,8 @@ class ScoringStreamTest {
   static void models() {
     spark = SharedSpark.session();
     Path dir = SharedSpark.tempDir("models");
-    modelV1 = ScoringFixtures.saveModel(spark, dir.resolve("1"), 0.0);
-    modelV2 = ScoringFixtures.saveModel(spark, dir.resolve("2"), 1.0);
+    modelV1 = ScoringFixtures.saveModel(spark, dir.resolve("1"), 1L);
+    modelV2 = ScoringFixtures.saveModel(spark, dir.resolve("2"), 2L);
   }
 
   private static Lakehouse lakehouse() {
