@@ -3,6 +3,7 @@ package io.fraudlake.scoring;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.registry.MlflowModelDirectory;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
@@ -39,9 +40,10 @@ public final class ModelDirectorySource implements ModelSource {
       throw new FraudLakeException("model directory not found: " + normalized);
     }
     String version = String.valueOf(normalized.getFileName());
-    if (MlflowModelDirectory.isModelDirectory(normalized)) {
+    if (Files.isRegularFile(normalized.resolve(MlflowModelDirectory.MLMODEL))) {
       MlflowModelDirectory mlflow = MlflowModelDirectory.read(normalized);
-      return new ModelDirectorySource(mlflow.sparkModel(), name, version, mlflow.signature());
+      return new ModelDirectorySource(mlflow.sparkModelPath(), name, version,
+          MlflowSignatures.inputSchema(mlflow.signature(), name));
     }
     return new ModelDirectorySource(normalized, name, version, GoldSchema.FEATURES);
   }

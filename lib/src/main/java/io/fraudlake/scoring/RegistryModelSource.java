@@ -1,6 +1,7 @@
 package io.fraudlake.scoring;
 
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.registry.MlflowModelDirectory;
 import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.registry.ModelUri;
 import io.fraudlake.registry.ModelVersionInfo;
@@ -41,7 +42,7 @@ public final class RegistryModelSource implements ModelSource {
   @Override
   public ScoringModel load(String version) {
     Path local = cacheDir.resolve(uri.name()).resolve(version);
-    if (!MlflowModelDirectory.isModelDirectory(local)) {
+    if (!Files.isRegularFile(local.resolve(MlflowModelDirectory.MLMODEL))) {
       ModelVersionInfo info;
       try {
         info = registry.getModelVersion(uri.name(), Long.parseLong(version));
@@ -58,7 +59,7 @@ public final class RegistryModelSource implements ModelSource {
       }
     }
     MlflowModelDirectory dir = MlflowModelDirectory.read(local);
-    return new ScoringModel(uri.name(), version, ModelDirectorySource.loadTransformer(dir.sparkModel()), dir.signature(),
-        "models:/" + uri.name() + "/" + version);
+    return new ScoringModel(uri.name(), version, ModelDirectorySource.loadTransformer(dir.sparkModelPath()),
+        MlflowSignatures.inputSchema(dir.signature(), uri.name() + " v" + version), "models:/" + uri.name() + "/" + version);
   }
 }
