@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
     description = "Real-time card-fraud detection on Spark, Delta Lake and MLflow.",
     subcommands = {
         EvaluateCommand.class,
+        ScoreCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

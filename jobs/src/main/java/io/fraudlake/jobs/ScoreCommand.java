@@ -1,0 +1,84 @@
+package io.fraudlake.jobs;
+
+import io.fraudlake.FraudLakeException;
+import io.fraudlake.scoring.BatchScoring;
+import io.fraudlake.scoring.ModelSources;
+import io.fraudlake.scoring.ProductionModel;
+import io.fraudlake.scoring.ScoringStatus;
+import io.fraudlake.scoring.ScoringStream;
+import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.Tables;
+import java.nio.file.Path;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "score", mixinStandardHelpOptions = true,
+    description = {
+        "Scores silver_transactions_base into the gold table fraud_predictions with the production model "
+            + "(models:/fraud_isolation_forest@prod), exactly once: streaming by default, --once for what is there now, "
+            + "--batch --input for a one-pass backfill of any table.",
+        "Rows, anomalies, model version and lag of every batch go to fraud_batch_metrics and to a live status line."})
+final class ScoreCommand extends FraudLakeCommand {
+  @Option(names = "--once", description = "Score what silver holds now (available-now trigger) and stop.")
+  boolean once;
+
+  @Option(names = "--batch", description = "Score a whole table in one pass (backfill); needs --input.")
+  boolean batch;
+
+  @Option(names = "--input", paramLabel = "TABLE_OR_PATH",
+      description = "With --batch: a table name or a Delta/Parquet/CSV path holding the 8 features and the gold columns.")
+  String input;
+
+  @Option(names = "--output", paramLabel = "TABLE",
+      description = "With --batch: the table to write (default: fraud_predictions).")
+  String output;
+
+  @Option(names = "--model-path", paramLabel = "DIR",
+      description = "Score with this saved model (MLflow model directory or Spark ML folder) instead of the registry.")
+  Path modelPath;
+
+  @Option(names = "--model", paramLabel = "URI",
+      description = "Registry model URI (default: models:/<model.name>@<scoring.alias>).")
+  String modelUri;
+
+  @Option(names = "--reset",
+      description = "Delete the scoring checkpoint first. Gold keeps its rows; transactions already in gold are skipped, not rescored.")
+  boolean reset;
+
+  @Override
+  int run(JobContext context) {
+    if (batch && (once || reset)) {
+      throw new FraudLakeException("--batch cannot be combined with --once or --reset");
+    }
+    if (!batch && (input != null || output != null)) {
+      throw new FraudLakeException("--input and --output need --batch");
+    }
+    if (batch && input == null) {
+      throw new FraudLakeException("--batch needs --input TABLE_OR_PATH");
+    }
+    if (modelPath != null && modelUri != null) {
+      throw new FraudLakeException("give either --model-path or --model, not both");
+    }
+    Lakehouse lakehouse = context.lakehouse();
+    ProductionModel model = ProductionModel.load(
+        ModelSources.choose(context.config(), modelPath, modelUri, System.getenv()),
+        context.config().duration("scoring.alias-check-interval"));
+
+    if (batch) {
+      BatchScoring.Result result = BatchScoring.run(lakehouse, model.current(), input, output == null ? Tables.GOLD : output);
+      System.out.printf("score: %d rows of %s scored with %s: %d new in %s, %d were already there%n",
+          result.inputRows(), result.input(), result.model(), result.inserted(), result.output(), result.alreadyPresent());
+      return 0;
+    }
+    if (reset) {
+      ScoringStream.reset(lakehouse);
+    }
+    ScoringStatus status = ScoringStatus.console();
+    StreamingQuery query = new ScoringStream(lakehouse, model, status).start(once);
+    ScoringStream.await(query, status);
+    System.out.printf("score: %d rows in %d batches, %d anomalies, into %s%n",
+        status.rows(), status.batches(), status.anomalies(), lakehouse.qualifiedName(Tables.GOLD));
+    return 0;
+  }
+}

@@ -1,0 +1,156 @@
+package io.fraudlake.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fraudlake.config.FraudLakeConfig;
+import io.fraudlake.scoring.ScoringFixtures;
+import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.Tables;
+import io.fraudlake.testing.SharedSpark;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** `score` as users run it: a separate JVM, killed with SIGKILL and started again. */
+class ScoreProcessTest {
+  /** The parent pom's spark.jvm.opens, which a forked JVM does not inherit. */
+  private static final List<String> JVM_OPENS = List.of(
+      "--add-opens=java.base/java.lang=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens=java.base/java.io=ALL-UNNAMED",
+      "--add-opens=java.base/java.net=ALL-UNNAMED",
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/java.util=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
+      "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+      "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
+      "-Djdk.reflect.useDirectMethodHandle=false",
+      "-Dio.netty.tryReflectionSetAccessible=true");
+  private static final int FILES = 12;
+  private static final int ROWS_PER_FILE = 10;
+
+  private final List<Process> children = new ArrayList<>();
+
+  /** A failed assertion must not leave a scoring JVM behind. */
+  @AfterEach
+  void killChildren() {
+    children.stream().filter(Process::isAlive).forEach(Process::destroyForcibly);
+  }
+
+  private static Path projectDir() {
+    return Path.of(System.getProperty("fraudlake.project.dir", "..")).toAbsolutePath().normalize();
+  }
+
+  private static Process launch(Path home, Path log, Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx1g");
+    command.addAll(JVM_OPENS);
+    command.add("-Dfraudlake.root=" + projectDir());
+    command.add("-Dlog4j2.configurationFile=" + projectDir().resolve("conf/log4j2-test.properties"));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.add("score");
+    command.addAll(List.of("--home", home.toString(),
+        "--set", "spark.master=\"local[2]\"",
+        "--set", "spark.shuffle-partitions=2",
+        "--set", "spark.console-progress=false",
+        "--set", "spark.conf.spark.ui.enabled=false",
+        "--set", "scoring.max-files-per-trigger=1"));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    builder.environment().remove("MLFLOW_TRACKING_URI");
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+
+  private static long goldCommits(Lakehouse lakehouse) throws IOException {
+    Path log = lakehouse.path(Tables.GOLD).resolve("_delta_log");
+    if (!Files.isDirectory(log)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.list(log)) {
+      return files.filter(p -> p.getFileName().toString().matches("\\d+\\.json")).count();
+    }
+  }
+
+  @Test
+  void killedWithSigkillMidRunThenRestartedEveryRowIsScoredExactlyOnce() throws Exception {
+    FraudLakeConfig config = SharedSpark.freshConfig();
+    Lakehouse lakehouse = SharedSpark.lakehouse(config);
+    ScoringFixtures.appendSilver(lakehouse,
+        ScoringFixtures.silverRows("k", 0, FILES * ROWS_PER_FILE, ScoringFixtures.start(), 11), FILES);
+    Path model = ScoringFixtures.saveModel(SharedSpark.session(), SharedSpark.tempDir("model").resolve("7"), 7L);
+    Path log = config.home().resolve("score-1.log");
+
+    Process first = launch(config.home(), log, Map.of(), "--once", "--model-path", model.toString());
+    children.add(first);
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    // Table creation is commit 0; wait for a few scored batches, then pull the plug mid-run.
+    while (goldCommits(lakehouse) < 3 && first.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertTrue(first.isAlive(), "the first run must still be working when it is killed:\n" + Files.readString(log));
+    first.destroyForcibly();
+    assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(137, first.exitValue(), "killed by SIGKILL");
+
+    long partial = lakehouse.read(Tables.GOLD).count();
+    assertTrue(partial > 0 && partial < FILES * ROWS_PER_FILE, "killed mid-run, gold holds " + partial);
+
+    Path log2 = config.home().resolve("score-2.log");
+    Process second = launch(config.home(), log2, Map.of(), "--once", "--model-path", model.toString());
+    children.add(second);
+    assertTrue(second.waitFor(6, TimeUnit.MINUTES), "restart finishes:\n" + Files.readString(log2));
+    String output = Files.readString(log2);
+    assertEquals(0, second.exitValue(), output);
+    assertTrue(output.contains("score: batch "), "status line per batch when not on a terminal:\n" + output);
+
+    Dataset<Row> gold = lakehouse.read(Tables.GOLD);
+    Dataset<Row> silver = lakehouse.read(Tables.SILVER);
+    assertEquals(silver.count(), gold.count(), "one gold row per silver row");
+    assertEquals(gold.count(), gold.select("TransactionID").distinct().count(), "no row doubled");
+    assertEquals(0, silver.select("TransactionID").except(gold.select("TransactionID")).count(), "no row lost");
+    assertEquals(0, gold.where("fraud_score IS NULL").count());
+    assertEquals(gold.count(), lakehouse.read(Tables.BATCH_METRICS)
+        .agg(org.apache.spark.sql.functions.sum("rows")).first().getLong(0), "batch metrics add up to gold");
+  }
+
+  @Test
+  void registryDownAtStartIsAOneLineError() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Path home = SharedSpark.tempDir("home");
+    Path log = home.resolve("score.log");
+    Process score = launch(home, log, Map.of("MLFLOW_TRACKING_URI", "http://127.0.0.1:" + port), "--once");
+    children.add(score);
+
+    assertTrue(score.waitFor(2, TimeUnit.MINUTES));
+    List<String> lines = Files.readAllLines(log).stream().filter(l -> l.startsWith("fraudlake score:")).toList();
+    assertEquals(1, score.exitValue(), String.join("\n", Files.readAllLines(log)));
+    assertEquals(1, lines.size(), String.join("\n", Files.readAllLines(log)));
+    assertTrue(lines.get(0).startsWith("fraudlake score: error: cannot load the model models:/fraud_isolation_forest@prod"),
+        lines.get(0));
+  }
+}

@@ -1,0 +1,110 @@
+package io.fraudlake.scoring;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fraudlake.FraudLakeException;
+import io.fraudlake.registry.MlflowModelDirectory;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A model saved with Spark ML persistence ({@code model.save(dir)}; a PipelineModel or any single
+ * Transformer), used as it is: for backfills, reproductions and tests. It never moves; its version is
+ * the label the caller gives (the folder name by default).
+ */
+public final class ModelDirectorySource implements ModelSource {
+  private final Path dir;
+  private final String name;
+  private final String version;
+  private final StructType signature;
+
+  public ModelDirectorySource(Path dir, String name, String version, StructType signature) {
+    this.dir = dir.toAbsolutePath().normalize();
+    this.name = name;
+    this.version = version;
+    this.signature = signature;
+  }
+
+  /**
+   * A saved model labelled with its folder name: an MLflow model directory (its Spark flavor and
+   * signature are used) or a plain Spark ML folder (taken to expect the 8 contract features).
+   */
+  public static ModelDirectorySource of(Path dir, String name) {
+    Path normalized = dir.toAbsolutePath().normalize();
+    if (!Files.isDirectory(normalized)) {
+      throw new FraudLakeException("model directory not found: " + normalized);
+    }
+    String version = String.valueOf(normalized.getFileName());
+    if (Files.isRegularFile(normalized.resolve(MlflowModelDirectory.MLMODEL))) {
+      MlflowModelDirectory mlflow = MlflowModelDirectory.read(normalized);
+      return new ModelDirectorySource(mlflow.sparkModelPath(), name, version,
+          MlflowSignatures.inputSchema(mlflow.signature(), name));
+    }
+    return new ModelDirectorySource(normalized, name, version, GoldSchema.FEATURES);
+  }
+
+  @Override
+  public String describe() {
+    return "model directory " + dir;
+  }
+
+  @Override
+  public String currentVersion() {
+    return version;
+  }
+
+  @Override
+  public ScoringModel load(String requested) {
+    if (!requested.equals(version)) {
+      throw new FraudLakeException(describe() + " holds version " + version + ", not " + requested);
+    }
+    return new ScoringModel(name, version, loadTransformer(dir), signature, dir.toString());
+  }
+
+  /**
+   * Loads any Spark ML transformer from its saved folder: the class named in the folder's metadata
+   * has the static {@code load(String)} every MLReadable companion provides.
+   */
+  public static Transformer loadTransformer(Path dir) {
+    Path metadata = dir.resolve("metadata");
+    if (!Files.isDirectory(metadata)) {
+      throw new FraudLakeException("not a saved Spark ML model (no metadata/ folder): " + dir);
+    }
+    String className = modelClass(metadata);
+    try {
+      Object model = Class.forName(className).getMethod("load", String.class).invoke(null, dir.toString());
+      if (!(model instanceof Transformer transformer)) {
+        throw new FraudLakeException("the model in " + dir + " is a " + className + ", which cannot transform data");
+      }
+      return transformer;
+    } catch (ClassNotFoundException e) {
+      throw new FraudLakeException("the model in " + dir + " needs class " + className + ", which is not on the class path", e);
+    } catch (NoSuchMethodException | IllegalAccessException e) {
+      throw new FraudLakeException("cannot load a " + className + " from " + dir + ": " + e.getMessage(), e);
+    } catch (InvocationTargetException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new FraudLakeException("cannot load the model in " + dir + ": " + cause.getMessage(), cause);
+    }
+  }
+
+  private static String modelClass(Path metadata) {
+    try (Stream<Path> parts = Files.list(metadata)) {
+      Path part = parts.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().findFirst()
+          .orElseThrow(() -> new FraudLakeException("empty model metadata folder: " + metadata));
+      String firstLine = Files.readAllLines(part).stream().filter(l -> !l.isBlank()).findFirst()
+          .orElseThrow(() -> new FraudLakeException("empty model metadata: " + part));
+      JsonNode json = new ObjectMapper().readTree(firstLine);
+      if (!json.hasNonNull("class")) {
+        throw new FraudLakeException("model metadata names no class: " + part);
+      }
+      return json.get("class").asText();
+    } catch (IOException e) {
+      throw new FraudLakeException("cannot read model metadata in " + metadata + ": " + e.getMessage(), e);
+    }
+  }
+}

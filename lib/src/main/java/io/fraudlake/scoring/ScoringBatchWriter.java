@@ -1,0 +1,119 @@
+package io.fraudlake.scoring;
+
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.Tables;
+import java.sql.Timestamp;
+import java.util.Optional;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The foreachBatch body of the scoring stream: pick the model for this batch, check the input
+ * against its signature, score, and append to gold and to the batch metrics.
+ *
+ * <p>Exactly once: both appends carry Delta's {@code txnAppId}/{@code txnVersion} (the query id and
+ * the batch id). Delta commits that pair atomically with the rows, and skips a write whose pair it
+ * has already committed, so a batch Spark replays after a crash adds nothing twice. The query id
+ * lives in the checkpoint: it survives restarts and changes only with a new checkpoint, whose
+ * batch ids start again at 0 (and whose first start records a {@link GoldHorizon}).
+ */
+final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
+  private static final long serialVersionUID = 1L;
+  /** Spark sets this local property on the stream's thread; it is the id kept in the checkpoint. */
+  static final String QUERY_ID_PROPERTY = "sql.streaming.queryId";
+  static final String APP_ID_PREFIX = "fraudlake-score-";
+  private static final Logger LOG = LogManager.getLogger(ScoringBatchWriter.class);
+  private static final String SEEN_ID = "_fraudlake_seen_id";
+
+  private final transient Lakehouse lakehouse;
+  private final transient ProductionModel model;
+  private final transient ScoringStatus status;
+  private final GoldHorizon horizon;
+  private final String inputName;
+
+  ScoringBatchWriter(Lakehouse lakehouse, ProductionModel model, Optional<GoldHorizon> horizon, ScoringStatus status,
+      String inputName) {
+    this.lakehouse = lakehouse;
+    this.model = model;
+    this.horizon = horizon.orElse(null);
+    this.status = status;
+    this.inputName = inputName;
+  }
+
+  @Override
+  public void call(Dataset<Row> batch, Long batchId) {
+    long started = System.nanoTime();
+    String queryId = batch.sparkSession().sparkContext().getLocalProperty(QUERY_ID_PROPERTY);
+    if (queryId == null) {
+      throw new IllegalStateException("scoring batches must run inside a streaming query (no " + QUERY_ID_PROPERTY + ")");
+    }
+    String appId = APP_ID_PREFIX + queryId;
+    ScoringModel current = model.forNextBatch();
+    SignatureCheck.require(batch.schema(), inputName, current);
+
+    Dataset<Row> input = horizon == null ? batch : withoutTransactionsBefore(batch, horizon);
+    Timestamp scoredAt = new Timestamp(System.currentTimeMillis());
+    Dataset<Row> scored = Scorer.score(input, current, scoredAt).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Row stats = scored.agg(
+          count(lit(1)),
+          coalesce(sum(when(col(GoldSchema.IS_ANOMALY), 1L).otherwise(0L)), lit(0L)),
+          avg(col(GoldSchema.SCORE)),
+          min(col(GoldSchema.EVENT_TIMESTAMP)),
+          max(col(GoldSchema.EVENT_TIMESTAMP))).first();
+      long rows = stats.getLong(0);
+      long statsDone = System.nanoTime();
+      if (rows > 0) {
+        DeltaWrites.appendOnce(lakehouse, scored, Tables.GOLD, appId, batchId);
+      }
+      long goldDone = System.nanoTime();
+      BatchMetrics metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
+          stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
+          (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
+      DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
+      LOG.debug("batch {}: score+stats {} ms, gold {} ms, metrics {} ms", batchId, (statsDone - started) / 1_000_000,
+          (goldDone - statsDone) / 1_000_000, (System.nanoTime() - goldDone) / 1_000_000);
+      status.batchDone(metrics);
+    } finally {
+      scored.unpersist();
+    }
+  }
+
+  /**
+   * Drops the transactions gold already held when this checkpoint began. Only the event-time range
+   * of the batch is read from that snapshot, so Delta's file statistics skip the rest of gold and
+   * batches newer than the snapshot skip the join entirely.
+   */
+  private Dataset<Row> withoutTransactionsBefore(Dataset<Row> batch, GoldHorizon h) {
+    Row range = batch.agg(min(col(GoldSchema.EVENT_TIMESTAMP)), max(col(GoldSchema.EVENT_TIMESTAMP)),
+        count(lit(1)), count(col(GoldSchema.EVENT_TIMESTAMP))).first();
+    boolean allTimed = range.getLong(2) == range.getLong(3);
+    Timestamp batchMin = range.getTimestamp(0);
+    Timestamp batchMax = range.getTimestamp(1);
+    if (range.getLong(2) == 0 || (allTimed && !h.mayOverlap(batchMin, batchMax))) {
+      return batch;
+    }
+    Dataset<Row> before = DeltaWrites.readVersion(lakehouse, Tables.GOLD, h.goldVersion());
+    if (allTimed) {
+      before = before.where(col(GoldSchema.EVENT_TIMESTAMP).between(lit(batchMin), lit(batchMax)));
+    }
+    Dataset<Row> seen = before.select(col(GoldSchema.TRANSACTION_ID).as(SEEN_ID));
+    Column sameTransaction = batch.col(GoldSchema.TRANSACTION_ID).equalTo(seen.col(SEEN_ID));
+    return batch.join(seen, sameTransaction, "left_anti");
+  }
+}
