@@ -17,8 +17,12 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Real-time card-fraud detection on Spark, Delta Lake and MLflow.",
     subcommands = {
+        GenerateCommand.class,
+        BronzeCommand.class,
+        SilverCommand.class,
         EvaluateCommand.class,
         ScoreCommand.class,
+        SqlCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
