@@ -20,7 +20,8 @@ public final class SparkSessions {
     deltaSettings().forEach(builder::config);
     builder
         .config("spark.sql.shuffle.partitions", config.integer("spark.shuffle-partitions"))
-        .config("spark.ui.showConsoleProgress", config.flag("spark.console-progress"))
+        // The progress bar redraws one line with \r: useful on a terminal, noise in a log file or a pipe.
+        .config("spark.ui.showConsoleProgress", config.flag("spark.console-progress") && System.console() != null)
         .config("spark.sql.session.timeZone", "UTC")
         // A local session keeps its catalog in memory; tables are registered from their Delta folders.
         .config("spark.sql.warehouse.dir", config.lakehouseDir().resolve("_warehouse").toUri().toString());
