@@ -1,5 +1,6 @@
 package io.fraudlake.jobs;
 
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 
@@ -9,9 +10,14 @@ abstract class FraudLakeCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    try (JobContext context = new JobContext(global.config())) {
+    try (JobContext context = new JobContext(global.config(configOverrides()))) {
       return run(context);
     }
+  }
+
+  /** Settings a command's own options imply (e.g. one trigger for every stage); --set still wins. */
+  Map<String, String> configOverrides() {
+    return Map.of();
   }
 
   /** Does the work; returns the exit code. Throw FraudLakeException for a one-line user error. */

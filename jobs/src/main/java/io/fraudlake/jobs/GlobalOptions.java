@@ -41,9 +41,16 @@ public final class GlobalOptions {
   }
 
   public FraudLakeConfig config() {
+    return config(Map.of());
+  }
+
+  /** The configuration with {@code implied} settings under the user's own --set overrides. */
+  public FraudLakeConfig config(Map<String, String> implied) {
     Path confFile = conf != null ? conf : projectRoot().resolve("conf/local.conf");
     Path homeDir = home != null ? home : defaultHome();
-    return FraudLakeConfig.load(confFile, homeDir, overrides);
+    Map<String, String> merged = new LinkedHashMap<>(implied);
+    merged.putAll(overrides);
+    return FraudLakeConfig.load(confFile, homeDir, merged);
   }
 
   private static Path defaultHome() {

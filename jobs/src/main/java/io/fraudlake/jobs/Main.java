@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         SilverCommand.class,
         EvaluateCommand.class,
         ScoreCommand.class,
+        RunCommand.class,
         SqlCommand.class,
     })
 public final class Main implements Runnable {
