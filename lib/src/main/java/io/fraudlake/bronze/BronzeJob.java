@@ -1,0 +1,109 @@
+package io.fraudlake.bronze;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.fraudlake.FraudLakeException;
+import io.fraudlake.spark.DeltaWrites;
+import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.Tables;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Landing JSON lines → {@code bronze_transactions} and {@code bronze_quarantine}, as a Structured
+ * Streaming query over the landing folder (text source, so the raw line survives for quarantine).
+ *
+ * <p>Both tables are written from one {@code foreachBatch}, each write tagged with the query's
+ * (txnAppId, batch id): if a batch fails between the two writes, Spark re-runs it and Delta skips
+ * the write already committed, so every input line ends up in exactly one of the tables, once. The
+ * file source's checkpoint remembers the files it has read, so re-running adds nothing.
+ */
+public final class BronzeJob {
+  public static final String QUERY_NAME = "bronze";
+
+  private final Lakehouse lakehouse;
+  private final BronzeStats stats = new BronzeStats();
+
+  public BronzeJob(Lakehouse lakehouse) {
+    this.lakehouse = lakehouse;
+  }
+
+  public BronzeStats stats() {
+    return stats;
+  }
+
+  /** Reads everything in the landing folder now, then stops. */
+  public BronzeStats runAvailableNow() {
+    StreamingQuery query = start(Trigger.AvailableNow());
+    Lakehouse.awaitTermination(query);
+    return stats;
+  }
+
+  /** Starts the stream; {@code Trigger.AvailableNow()} or a processing-time trigger. */
+  public StreamingQuery start(Trigger trigger) {
+    SparkSession spark = lakehouse.spark();
+    Path landing = lakehouse.config().landingDir();
+    try {
+      Files.createDirectories(landing);
+    } catch (IOException e) {
+      throw new FraudLakeException("cannot create landing folder " + landing + ": " + e.getMessage(), e);
+    }
+    lakehouse.createIfMissing(Tables.BRONZE, BronzeParser.BRONZE_SCHEMA);
+    lakehouse.createIfMissing(Tables.QUARANTINE, BronzeParser.QUARANTINE_SCHEMA);
+
+    Dataset<Row> lines = spark.readStream()
+        .format("text")
+        .option("maxFilesPerTrigger", lakehouse.config().integer("landing.max-files-per-trigger"))
+        .load(landing.toString())
+        .select(col("value"), col("_metadata.file_path").as("source_file"));
+    try {
+      return lines.writeStream()
+          .queryName(QUERY_NAME)
+          .trigger(trigger)
+          .option("checkpointLocation", lakehouse.checkpoint(QUERY_NAME).toString())
+          .foreachBatch((VoidFunction2<Dataset<Row>, Long>) this::writeBatch)
+          .start();
+    } catch (TimeoutException e) {
+      throw new FraudLakeException("bronze stream did not start: " + e.getMessage(), e);
+    }
+  }
+
+  public static Trigger processingTrigger(Duration interval) {
+    return Trigger.ProcessingTime(interval.toMillis());
+  }
+
+  private void writeBatch(Dataset<Row> batch, Long batchId) {
+    long started = System.nanoTime();
+    SparkSession spark = batch.sparkSession();
+    // One ingest time per batch, fixed on the driver, so both tables and the "more than a day in the
+    // future" rule agree on it even though the batch is evaluated once per table.
+    Timestamp ingestedAt = new Timestamp(System.currentTimeMillis());
+    Dataset<Row> parsed = BronzeParser.parse(batch, ingestedAt).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      String appId = DeltaWrites.appId(spark, QUERY_NAME);
+      Dataset<Row> good = BronzeParser.bronzeRows(parsed);
+      Dataset<Row> bad = BronzeParser.quarantineRows(parsed);
+      DeltaWrites.appendOnce(lakehouse, good, Tables.BRONZE, appId + "-" + Tables.BRONZE, batchId);
+      DeltaWrites.appendOnce(lakehouse, bad, Tables.QUARANTINE, appId + "-" + Tables.QUARANTINE, batchId);
+      long goodCount = good.count();
+      java.util.Map<String, Long> reasons = new java.util.HashMap<>();
+      for (Row r : bad.groupBy("reason").count().collectAsList()) {
+        reasons.put(r.getString(0), r.getLong(1));
+      }
+      stats.addBatch(goodCount, reasons, System.nanoTime() - started);
+    } finally {
+      parsed.unpersist();
+    }
+  }
+}

@@ -1,0 +1,266 @@
+package io.fraudlake.silver;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.row_number;
+
+import io.fraudlake.FraudLakeException;
+import io.fraudlake.bronze.BronzeParser;
+import io.fraudlake.spark.DeltaWrites;
+import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.Tables;
+import io.delta.tables.DeltaTable;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.api.java.function.FlatMapGroupsFunction;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * bronze → {@code silver_transactions_base}: one row per TransactionID with the eight features.
+ *
+ * <p><b>Batch</b> ({@link #runBatch}) deduplicates all of bronze and computes every window with
+ * {@link WindowFeatures}. <b>Stream</b> ({@link #start}) reads bronze as a Delta stream and keeps its
+ * own event-time state in a Delta table beside the checkpoint ({@code checkpoints/silver/pending}):
+ * the events not emitted yet. Each micro-batch:
+ * <ol>
+ *   <li>drops duplicates (within the batch, and of rows already pending or in silver); the copy kept
+ *       is the first ingested, as in batch;
+ *   <li>watermark W = newest event time seen − lateness. Pending always holds the newest event
+ *       (nothing at or after W is emitted), so W needs no other state;
+ *   <li>emits every pending or new event with event time &lt; W, with its window computed over
+ *       itself, the other emitted events and the silver rows of the same card in the 300 s before
+ *       it, merged insert-only on TransactionID (a retried batch inserts nothing twice);
+ *   <li>rewrites the pending table (tagged with the batch id, so a retry does not apply it twice).
+ * </ol>
+ * An event that arrives within the lateness is emitted only when every event of its window has
+ * arrived, so the stream equals the batch row for row. An event that arrives later than that (event
+ * time below the watermark it finds) is still written, at once, with {@code arrived_late = true}:
+ * its own window counts everything that has arrived, but the rows already in silver whose windows
+ * it falls into are not rewritten, so theirs stay as computed (approximate for late data).
+ *
+ * <p>Spark's own watermark in {@code flatMapGroupsWithState} with an event-time timeout drops such
+ * late rows before the function sees them (see SparkWatermarkBehaviourTest), which is why the
+ * state here is explicit.
+ */
+public final class SilverJob {
+  public static final String QUERY_NAME = "silver";
+
+  public static final StructType SILVER_SCHEMA = BronzeParser.BRONZE_SCHEMA
+      .add("log_transaction_amount", DataTypes.DoubleType, false)
+      .add("is_high_value_txn", DataTypes.IntegerType, false)
+      .add("is_international_txn", DataTypes.IntegerType, false)
+      .add("txn_count_5min", DataTypes.LongType, false)
+      .add("avg_amount_5min", DataTypes.DoubleType, false)
+      .add("stddev_amount_5min", DataTypes.DoubleType, false)
+      .add("product_diversity_5min", DataTypes.LongType, false)
+      .add("arrived_late", DataTypes.BooleanType, false);
+
+  private static final String[] EVENT_COLUMNS = BronzeParser.BRONZE_SCHEMA.fieldNames();
+
+  private final Lakehouse lakehouse;
+  private final WindowFeatures calculator;
+  private final long latenessMicros;
+  private final SilverStats stats = new SilverStats();
+
+  public SilverJob(Lakehouse lakehouse) {
+    this.lakehouse = lakehouse;
+    this.calculator = new WindowFeatures(lakehouse.config().longValue("features.window-seconds"),
+        lakehouse.config().decimal("features.high-value-threshold"));
+    Duration lateness = lakehouse.config().duration("features.lateness");
+    if (lateness.isNegative()) {
+      throw new FraudLakeException("fraudlake.features.lateness must not be negative, got " + lateness);
+    }
+    this.latenessMicros = lateness.toNanos() / 1000;
+  }
+
+  public SilverStats stats() {
+    return stats;
+  }
+
+  /** The features of already-deduplicated events; {@code _emit} and {@code arrived_late} set. */
+  Dataset<Row> features(Dataset<Row> events) {
+    WindowFeatures calc = calculator;
+    return events
+        .groupByKey((MapFunction<Row, String>) r -> r.getAs("card_id"), Encoders.STRING())
+        .flatMapGroups((FlatMapGroupsFunction<String, Row, Row>) (card, rows) -> calc.compute(rows),
+            Encoders.row(SILVER_SCHEMA));
+  }
+
+  /**
+   * One row per TransactionID: the first ingested copy, ties broken on the row's content so batch
+   * and stream choose the same copy.
+   */
+  static Dataset<Row> firstCopies(Dataset<Row> events) {
+    Column[] ordered = new Column[EVENT_COLUMNS.length - 1];
+    // ingested_at and source_file decide first: the copy that arrived first wins.
+    ordered[0] = col("ingested_at").asc_nulls_last();
+    ordered[1] = col("source_file").asc_nulls_last();
+    int k = 2;
+    for (String c : EVENT_COLUMNS) {
+      if (!c.equals("TransactionID") && !c.equals("ingested_at") && !c.equals("source_file")) {
+        ordered[k++] = col(c).asc_nulls_last();
+      }
+    }
+    return events
+        .withColumn("_copy", row_number().over(Window.partitionBy("TransactionID").orderBy(ordered)))
+        .filter(col("_copy").equalTo(1))
+        .drop("_copy");
+  }
+
+  /** Rebuilds silver from all of bronze (overwriting it). Returns the rows written. */
+  public SilverStats runBatch(String targetTable) {
+    long started = System.nanoTime();
+    Dataset<Row> bronze = lakehouse.read(Tables.BRONZE).select(cols(EVENT_COLUMNS));
+    long input = bronze.count();
+    Dataset<Row> unique = firstCopies(bronze)
+        .withColumn("_emit", lit(true))
+        .withColumn("arrived_late", lit(false));
+    Dataset<Row> silver = features(unique);
+    org.apache.spark.sql.DataFrameWriter<Row> writer = silver.write().format("delta").mode("overwrite")
+        .option("overwriteSchema", "true");
+    if (lakehouse.config().string("lakehouse.mode").equals("catalog")) {
+      writer.saveAsTable(lakehouse.qualifiedName(targetTable));
+    } else {
+      writer.save(lakehouse.path(targetTable).toString());
+    }
+    long written = lakehouse.read(targetTable).count();
+    stats.addBatch(input, written, input - written, 0, System.nanoTime() - started);
+    return stats;
+  }
+
+  /** Processes what bronze holds now, then stops; rows within the lateness stay pending. */
+  public SilverStats runAvailableNow() {
+    StreamingQuery query = start(Trigger.AvailableNow());
+    Lakehouse.awaitTermination(query);
+    return stats;
+  }
+
+  public StreamingQuery start(Trigger trigger) {
+    lakehouse.createIfMissing(Tables.SILVER, SILVER_SCHEMA);
+    Dataset<Row> bronze = lakehouse.readStream(Tables.BRONZE).select(cols(EVENT_COLUMNS));
+    try {
+      return bronze.writeStream()
+          .queryName(QUERY_NAME)
+          .trigger(trigger)
+          .option("checkpointLocation", lakehouse.checkpoint(QUERY_NAME).resolve("stream").toString())
+          .foreachBatch((VoidFunction2<Dataset<Row>, Long>) this::processBatch)
+          .start();
+    } catch (TimeoutException e) {
+      throw new FraudLakeException("silver stream did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** Where the stream keeps the events it has not emitted yet. */
+  public String pendingPath() {
+    return lakehouse.checkpoint(QUERY_NAME).resolve("pending").toString();
+  }
+
+  /** Events waiting for the watermark (0 before the first stream run). */
+  public long pendingCount() {
+    SparkSession spark = lakehouse.spark();
+    return DeltaTable.isDeltaTable(spark, pendingPath()) ? spark.read().format("delta").load(pendingPath()).count() : 0;
+  }
+
+  private void processBatch(Dataset<Row> batch, Long batchId) {
+    long started = System.nanoTime();
+    SparkSession spark = batch.sparkSession();
+    String pendingPath = pendingPath();
+    if (!DeltaTable.isDeltaTable(spark, pendingPath)) {
+      spark.createDataFrame(java.util.List.of(), BronzeParser.BRONZE_SCHEMA).write().format("delta").save(pendingPath);
+    }
+    Dataset<Row> pending = spark.read().format("delta").load(pendingPath).select(cols(EVENT_COLUMNS))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> silver = lakehouse.read(Tables.SILVER);
+    Dataset<Row> incoming = batch.persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> fresh = firstCopies(incoming)
+        .join(pending.select("TransactionID"), "TransactionID", "left_anti")
+        .join(silver.select("TransactionID"), "TransactionID", "left_anti")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> all = null;
+    Dataset<Row> emitted = null;
+    try {
+      long input = incoming.count();
+      long freshCount = fresh.count();
+      Timestamp pendingMax = pending.agg(max("event_timestamp")).first().getTimestamp(0);
+      Timestamp freshMax = fresh.agg(max("event_timestamp")).first().getTimestamp(0);
+      Timestamp newest = pendingMax == null ? freshMax
+          : freshMax == null ? pendingMax : (freshMax.after(pendingMax) ? freshMax : pendingMax);
+      if (newest == null) {
+        stats.addBatch(input, 0, input - freshCount, 0, System.nanoTime() - started);
+        return;
+      }
+      Timestamp watermark = minus(newest, latenessMicros);
+      // Late = already behind the watermark as it stood before this batch arrived.
+      Column late = pendingMax == null ? lit(false) : col("event_timestamp").lt(lit(minus(pendingMax, latenessMicros)));
+      all = pending.withColumn("arrived_late", lit(false))
+          .unionByName(fresh.withColumn("arrived_late", late))
+          .withColumn("_emit", col("event_timestamp").lt(lit(watermark)))
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      Dataset<Row> toEmit = all.filter(col("_emit"));
+      Dataset<Row> ranges = toEmit.groupBy("card_id")
+          .agg(min("event_timestamp").as("_from"), max("event_timestamp").as("_to"));
+      long windowSeconds = lakehouse.config().longValue("features.window-seconds");
+      Dataset<Row> context = silver.select(cols(EVENT_COLUMNS))
+          .join(ranges, "card_id")
+          .filter(col("event_timestamp").geq(col("_from").minus(functionsInterval(windowSeconds)))
+              .and(col("event_timestamp").leq(col("_to"))))
+          .select(cols(EVENT_COLUMNS))
+          .withColumn("arrived_late", lit(false))
+          .withColumn("_emit", lit(false));
+      emitted = features(toEmit.unionByName(context)).persist(StorageLevel.MEMORY_AND_DISK());
+      long emittedCount = emitted.count();
+      long lateCount = emitted.filter(col("arrived_late")).count();
+      lakehouse.deltaTable(Tables.SILVER).as("s")
+          .merge(emitted.as("n"), "s.TransactionID = n.TransactionID")
+          .whenNotMatched().insertAll()
+          .execute();
+      Dataset<Row> stillPending = all.filter(org.apache.spark.sql.functions.not(col("_emit"))).select(cols(EVENT_COLUMNS));
+      stillPending.write().format("delta").mode("overwrite")
+          .option("txnAppId", DeltaWrites.appId(spark, QUERY_NAME + "-pending"))
+          .option("txnVersion", batchId)
+          .save(pendingPath);
+      stats.addBatch(input, emittedCount, input - freshCount, lateCount, System.nanoTime() - started);
+    } finally {
+      incoming.unpersist();
+      pending.unpersist();
+      fresh.unpersist();
+      if (all != null) {
+        all.unpersist();
+      }
+      if (emitted != null) {
+        emitted.unpersist();
+      }
+    }
+  }
+
+  private static Column functionsInterval(long seconds) {
+    return org.apache.spark.sql.functions.expr("INTERVAL " + seconds + " SECONDS");
+  }
+
+  private static Timestamp minus(Timestamp t, long micros) {
+    long totalMicros = WindowFeatures.micros(t) - micros;
+    Timestamp out = new Timestamp(Math.floorDiv(totalMicros, 1_000_000L) * 1000L);
+    out.setNanos((int) Math.floorMod(totalMicros, 1_000_000L) * 1000);
+    return out;
+  }
+
+  private static Column[] cols(String[] names) {
+    return Arrays.stream(names).map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+  }
+}

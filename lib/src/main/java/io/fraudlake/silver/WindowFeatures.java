@@ -1,0 +1,127 @@
+package io.fraudlake.silver;
+
+import java.io.Serializable;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+
+/**
+ * The window arithmetic of the eight features, for the transactions of one card. Batch and stream
+ * both call this class, so they cannot disagree: events are put in one canonical order (event time,
+ * then TransactionID) and every window is summed in that order, so the same window contents give
+ * the same doubles bit for bit, whichever micro-batch an event came in.
+ *
+ * <p>Input rows have the bronze columns plus {@code _emit} (compute this row's features) and
+ * {@code arrived_late}; rows with {@code _emit = false} are context only (already in silver).
+ */
+public final class WindowFeatures implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final long windowMicros;
+  private final double highValueThreshold;
+
+  public WindowFeatures(long windowSeconds, double highValueThreshold) {
+    this.windowMicros = windowSeconds * 1_000_000L;
+    this.highValueThreshold = highValueThreshold;
+  }
+
+  /** One transaction as the window needs it, and the row it came from. */
+  private record Event(long micros, String id, double amount, String product, boolean emit, Row row) {}
+
+  public Iterator<Row> compute(Iterator<Row> rows) {
+    List<Event> events = new ArrayList<>();
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      events.add(new Event(micros(r.getAs("event_timestamp")), r.getAs("TransactionID"), r.getAs("TransactionAmt"),
+          r.getAs("ProductCD"), r.<Boolean>getAs("_emit"), r));
+    }
+    events.sort(Comparator.comparingLong(Event::micros).thenComparing(Event::id));
+    List<Row> out = new ArrayList<>();
+    int lo = 0;
+    int hi = 0;
+    for (int i = 0; i < events.size(); i++) {
+      Event e = events.get(i);
+      long from = e.micros() - windowMicros;
+      while (events.get(lo).micros() < from) {
+        lo++;
+      }
+      // Same-timestamp transactions are in each other's windows, so the window ends after the last one.
+      if (hi < i) {
+        hi = i;
+      }
+      while (hi + 1 < events.size() && events.get(hi + 1).micros() == e.micros()) {
+        hi++;
+      }
+      if (e.emit()) {
+        out.add(features(e, events, lo, hi));
+      }
+    }
+    return out.iterator();
+  }
+
+  private Row features(Event e, List<Event> events, int lo, int hi) {
+    long count = hi - lo + 1;
+    double sum = 0;
+    Set<String> products = new HashSet<>();
+    for (int j = lo; j <= hi; j++) {
+      sum += events.get(j).amount();
+      products.add(events.get(j).product());
+    }
+    double mean = sum / count;
+    double stddev = 0.0;
+    if (count > 1) {
+      double squares = 0;
+      for (int j = lo; j <= hi; j++) {
+        double d = events.get(j).amount() - mean;
+        squares += d * d;
+      }
+      stddev = Math.sqrt(squares / (count - 1));
+    }
+    Row r = e.row();
+    double amount = e.amount();
+    return RowFactory.create(
+        r.getAs("TransactionID"),
+        r.getAs("event_timestamp"),
+        r.getAs("card_id"),
+        amount,
+        r.getAs("ProductCD"),
+        r.getAs("card_country"),
+        r.getAs("merchant_country"),
+        r.getAs("isFraud"),
+        r.getAs("extra_fields"),
+        r.getAs("source_file"),
+        r.getAs("ingested_at"),
+        Math.log1p(amount),
+        amount > highValueThreshold ? 1 : 0,
+        international(r.getAs("card_country"), r.getAs("merchant_country")) ? 1 : 0,
+        count,
+        mean,
+        stddev,
+        (long) products.size(),
+        r.<Boolean>getAs("arrived_late"));
+  }
+
+  /** Both countries known (not blank) and different, ignoring case and surrounding blanks. */
+  static boolean international(String cardCountry, String merchantCountry) {
+    if (cardCountry == null || merchantCountry == null || cardCountry.isBlank() || merchantCountry.isBlank()) {
+      return false;
+    }
+    return !cardCountry.trim().toUpperCase(Locale.ROOT).equals(merchantCountry.trim().toUpperCase(Locale.ROOT));
+  }
+
+  static long micros(Object timestamp) {
+    if (timestamp instanceof Timestamp ts) {
+      return Math.floorDiv(ts.getTime(), 1000L) * 1_000_000L + ts.getNanos() / 1000;
+    }
+    Instant instant = (Instant) timestamp;
+    return instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1000;
+  }
+}
