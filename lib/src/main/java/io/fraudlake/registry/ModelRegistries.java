@@ -17,7 +17,8 @@ public final class ModelRegistries {
   private ModelRegistries() {}
 
   /**
-   * {@code MLFLOW_TRACKING_URI} unset or empty: the local registry under the runtime folder;
+   * {@code MLFLOW_TRACKING_URI} unset or empty: the local registry under the runtime folder
+   * ({@code file:///path} puts it elsewhere);
    * {@code http(s)://...}: that MLflow server, with {@code MLFLOW_TRACKING_TOKEN} (bearer) or
    * {@code MLFLOW_TRACKING_USERNAME}/{@code MLFLOW_TRACKING_PASSWORD} (basic auth);
    * {@code databricks}: the workspace at {@code DATABRICKS_HOST} with {@code DATABRICKS_TOKEN}.
@@ -26,6 +27,10 @@ public final class ModelRegistries {
     String uri = env.getOrDefault(TRACKING_URI, "").trim();
     if (uri.isEmpty()) {
       return new LocalModelRegistry(config);
+    }
+    if (uri.toLowerCase(Locale.ROOT).startsWith("file:")) {
+      // MLflow's own convention for a file store elsewhere than the default folder.
+      return new LocalModelRegistry(java.nio.file.Path.of(java.net.URI.create(uri)));
     }
     return new MlflowModelRegistry(connectionFor(uri, env));
   }
