@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Real-time card-fraud detection on Spark, Delta Lake and MLflow.",
     subcommands = {
+        TrainCommand.class,
+        PromoteCommand.class,
+        ModelsCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

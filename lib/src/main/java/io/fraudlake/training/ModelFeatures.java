@@ -38,6 +38,48 @@ public final class ModelFeatures {
     return SCHEMA.fieldNames();
   }
 
+  /**
+   * What keeps {@code schema} from feeding the model: features that are missing or have another
+   * type than the contract's, one phrase each; empty when it fits. Nullability is not compared:
+   * Delta reports most columns nullable whatever was written.
+   */
+  public static List<String> mismatches(StructType schema) {
+    return mismatches(schema, SCHEMA);
+  }
+
+  /** Like {@link #mismatches(StructType)} against any expected inputs, e.g. a model's signature. */
+  public static List<String> mismatches(StructType actual, StructType expected) {
+    java.util.Map<String, StructField> byName = new java.util.HashMap<>();
+    for (StructField f : actual.fields()) {
+      byName.put(f.name(), f);
+    }
+    List<String> problems = new java.util.ArrayList<>();
+    for (StructField want : expected.fields()) {
+      StructField have = byName.get(want.name());
+      if (have == null) {
+        problems.add(want.name() + " missing");
+      } else if (!have.dataType().sameType(want.dataType())) {
+        problems.add(want.name() + " is " + have.dataType().simpleString() + ", expected " + want.dataType().simpleString());
+      }
+    }
+    return problems;
+  }
+
+  /** MLflow's column-spec type name for a Spark type (the vocabulary of an MLmodel signature). */
+  public static String mlflowType(DataType type) {
+    return switch (type.typeName()) {
+      case "double" -> "double";
+      case "float" -> "float";
+      case "integer" -> "integer";
+      case "long" -> "long";
+      case "boolean" -> "boolean";
+      case "string" -> "string";
+      case "binary" -> "binary";
+      case "timestamp", "date" -> "datetime";
+      default -> type.simpleString();
+    };
+  }
+
   private static StructField field(String name, DataType type) {
     return DataTypes.createStructField(name, type, false);
   }

@@ -87,6 +87,32 @@ public final class TimeSplit {
     return quantile.equals(earliest) ? quantile.plusNanos(1000) : quantile;
   }
 
+  /**
+   * Reads a cutoff as users type it: an ISO instant ({@code 2024-03-01T12:00:00Z}), a local
+   * date-time or a date, the last two in UTC like every event time in silver.
+   */
+  public static Instant parseTime(String text) {
+    String value = text.trim();
+    try {
+      return Instant.parse(value);
+    } catch (java.time.format.DateTimeParseException notAnInstant) {
+      try {
+        return java.time.OffsetDateTime.parse(value).toInstant();
+      } catch (java.time.format.DateTimeParseException notOffset) {
+        try {
+          return java.time.LocalDateTime.parse(value).toInstant(java.time.ZoneOffset.UTC);
+        } catch (java.time.format.DateTimeParseException notLocal) {
+          try {
+            return java.time.LocalDate.parse(value).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+          } catch (java.time.format.DateTimeParseException notDate) {
+            throw new FraudLakeException("cannot read '" + text + "' as a time: use 2024-03-01T12:00:00Z, "
+                + "2024-03-01T12:00:00 (UTC) or 2024-03-01");
+          }
+        }
+      }
+    }
+  }
+
   /** The first event time of the evaluation part; every training row is strictly earlier. */
   public Instant cutoff() {
     return cutoff;
