@@ -104,7 +104,7 @@ public final class TrainingJob {
               .persist(StorageLevel.MEMORY_AND_DISK());
           s.count();
           return s;
-        }, s -> "");
+        }, s -> "done");
     try {
       Path reportDir = lakehouse.config().reportsDir().resolve(runId);
       EvaluationReport report = progress.step("evaluating on the held-out window",

