@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         TrainCommand.class,
         PromoteCommand.class,
         ModelsCommand.class,
+        EvaluateCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -3,8 +3,8 @@ package io.fraudlake.iforest;
 import java.util.Arrays;
 
 /**
- * The forest laid out for the CPU: every node of every tree in a few primitive arrays. A node's next
- * node is {@code child[n] + (x[feature[n]] > split[n] ? 1 : 0)}; a leaf points at itself with an
+ * The forest laid out for the CPU: every node of every tree in one long array, two longs per node
+ * (see {@link ForestArrays#nodes}). A node's next node is {@code child + (x[feature] > split ? 1 : 0)}; a leaf points at itself with an
  * infinite split, so each tree is walked a fixed number of steps (its height) without branches on
  * the node type, and the leaf's path length (depth plus c(size)) is precomputed.
  *
@@ -17,9 +17,8 @@ public final class FlatForest {
   private final ForestArrays arrays;
   private final int[] roots;
   private final int[] heights;
-  private final int[] feature;
-  private final double[] split;
-  private final int[] child;
+  private final int[] groupHeights;
+  private final long[] nodes;
   private final double[] leafPathLength;
   private final double normalizer;
 
@@ -27,9 +26,13 @@ public final class FlatForest {
     this.arrays = arrays;
     this.roots = arrays.roots;
     this.heights = arrays.heights;
-    this.feature = arrays.feature;
-    this.split = arrays.split;
-    this.child = arrays.child;
+    this.groupHeights = new int[roots.length / 4];
+    for (int g = 0; g < groupHeights.length; g++) {
+      for (int t = 4 * g; t < 4 * g + 4; t++) {
+        groupHeights[g] = Math.max(groupHeights[g], heights[t]);
+      }
+    }
+    this.nodes = arrays.nodes;
     this.leafPathLength = arrays.leafPathLength;
     this.normalizer = roots.length * PathLength.average(arrays.sampleSize);
   }
@@ -55,14 +58,36 @@ public final class FlatForest {
     return arrays.sampleSize;
   }
 
-  /** s(x) = 2^(−E[h(x)] / c(ψ)), in (0, 1]; higher is more anomalous. */
+  /**
+   * s(x) = 2^(−E[h(x)] / c(ψ)), in (0, 1]; higher is more anomalous. Features must be finite.
+   *
+   * <p>Four trees are walked side by side, each for the height of the tallest of the four (a leaf
+   * stays put), so the CPU overlaps four independent chains of loads.
+   */
   public double score(double[] features) {
     checkWidth(features);
     double total = 0.0;
-    for (int t = 0; t < roots.length; t++) {
+    int t = 0;
+    for (; t + 4 <= roots.length; t += 4) {
+      int a = roots[t];
+      int b = roots[t + 1];
+      int c = roots[t + 2];
+      int d = roots[t + 3];
+      for (int step = groupHeights[t >> 2]; step > 0; step--) {
+        a = next(a, features);
+        b = next(b, features);
+        c = next(c, features);
+        d = next(d, features);
+      }
+      total += leafPathLength[a];
+      total += leafPathLength[b];
+      total += leafPathLength[c];
+      total += leafPathLength[d];
+    }
+    for (; t < roots.length; t++) {
       int node = roots[t];
       for (int step = heights[t]; step > 0; step--) {
-        node = child[node] + (features[feature[node]] > split[node] ? 1 : 0);
+        node = next(node, features);
       }
       total += leafPathLength[node];
     }
@@ -70,37 +95,50 @@ public final class FlatForest {
   }
 
   /**
-   * Scores many rows at once. Rows are walked in blocks, tree by tree, so the independent walks of a
-   * block overlap in the CPU instead of waiting on each other's memory loads.
+   * Scores many rows at once. Rows are copied in blocks into one contiguous array and walked tree by
+   * tree, so the independent walks of a block overlap in the CPU.
    */
   public void score(double[][] rows, double[] out) {
     if (out.length < rows.length) {
       throw new IllegalArgumentException("out has " + out.length + " slots for " + rows.length + " rows");
     }
-    for (double[] row : rows) {
-      checkWidth(row);
-    }
-    int[] nodes = new int[BLOCK];
+    int width = arrays.numFeatures;
+    double[] block = new double[BLOCK * width];
+    int[] walk = new int[BLOCK];
     double[] totals = new double[BLOCK];
     for (int start = 0; start < rows.length; start += BLOCK) {
       int count = Math.min(BLOCK, rows.length - start);
+      for (int i = 0; i < count; i++) {
+        checkWidth(rows[start + i]);
+        System.arraycopy(rows[start + i], 0, block, i * width, width);
+      }
       Arrays.fill(totals, 0, count, 0.0);
       for (int t = 0; t < roots.length; t++) {
-        Arrays.fill(nodes, 0, count, roots[t]);
+        Arrays.fill(walk, 0, count, roots[t]);
         for (int step = heights[t]; step > 0; step--) {
           for (int i = 0; i < count; i++) {
-            int node = nodes[i];
-            nodes[i] = child[node] + (rows[start + i][feature[node]] > split[node] ? 1 : 0);
+            int node = walk[i];
+            long childAndFeature = nodes[2 * node + 1];
+            double split = Double.longBitsToDouble(nodes[2 * node]);
+            walk[i] = (int) (childAndFeature >>> 32)
+                + (int) (Double.doubleToRawLongBits(split - block[i * width + (int) childAndFeature]) >>> 63);
           }
         }
         for (int i = 0; i < count; i++) {
-          totals[i] += leafPathLength[nodes[i]];
+          totals[i] += leafPathLength[walk[i]];
         }
       }
       for (int i = 0; i < count; i++) {
         out[start + i] = toScore(totals[i]);
       }
     }
+  }
+
+  private int next(int node, double[] x) {
+    long childAndFeature = nodes[2 * node + 1];
+    double split = Double.longBitsToDouble(nodes[2 * node]);
+    return (int) (childAndFeature >>> 32)
+        + (int) (Double.doubleToRawLongBits(split - x[(int) childAndFeature]) >>> 63);
   }
 
   private double toScore(double totalPathLength) {
@@ -111,6 +149,11 @@ public final class FlatForest {
     if (features.length != arrays.numFeatures) {
       throw new IllegalArgumentException(
           "expected " + arrays.numFeatures + " features, got " + features.length);
+    }
+    for (double value : features) {
+      if (!Double.isFinite(value)) {
+        throw new IllegalArgumentException("features must be finite numbers, got " + value);
+      }
     }
   }
 }

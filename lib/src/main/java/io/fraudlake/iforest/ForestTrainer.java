@@ -47,6 +47,7 @@ final class ForestTrainer {
   private ForestTrainer() {}
 
   static Result train(Dataset<?> dataset, Settings settings) {
+    long started = System.nanoTime();
     JavaRDD<InternalRow> vectors = dataset.toDF().select(settings.featuresCol())
         .queryExecution().toRdd().toJavaRDD();
     List<PartitionScan> scans = new ArrayList<>(vectors
@@ -100,6 +101,8 @@ final class ForestTrainer {
               + "between its two passes; cache a non-deterministic input before fit");
         }
       }
+      LOG.info("Grew {} isolation trees of {} rows each from {} rows x {} features in {} s", trees.length,
+          sampleSize, rowCount, numFeatures, String.format("%.2f", (System.nanoTime() - started) / 1e9));
       return new Result(trees, sampleSize, numFeatures);
     } finally {
       planBroadcast.destroy();
