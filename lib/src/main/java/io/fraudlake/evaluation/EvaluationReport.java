@@ -98,7 +98,8 @@ public final class EvaluationReport {
     Column alert = col("alert");
     Row counts = projected.agg(
         count(lit(1)),
-        countWhen(score.isNull().or(isnan(score))),
+        countWhen(score.isNull().or(isnan(score))
+            .or(score.isin(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY))),
         countWhen(label.isNull()),
         countWhen(label.isNotNull().and(not(label.isin(0.0, 1.0)))),
         countWhen(alert.isNull()),
@@ -112,7 +113,7 @@ public final class EvaluationReport {
     if (rows == 0) {
       throw new FraudLakeException("Evaluation input is empty: there are no scored rows to evaluate");
     }
-    requireNone(counts.getLong(1), "null or NaN scores in column '" + options.scoreColumn() + "'");
+    requireNone(counts.getLong(1), "null, NaN or infinite scores in column '" + options.scoreColumn() + "'");
     requireNone(counts.getLong(2), "null labels in column '" + options.labelColumn() + "'");
     requireNone(counts.getLong(3), "labels other than 0/1 in column '" + options.labelColumn() + "'");
     requireNone(counts.getLong(4), "null predictions in column '" + options.predictionColumn() + "'");

@@ -268,9 +268,10 @@ class EvaluationReportTest {
     assertMessage("Evaluation input has 1 null labels in column 'isFraud'",
         spark.createDataFrame(List.of(RowFactory.create(0.4, null, false), RowFactory.create(0.6, 1, true)),
             ScoredData.SCHEMA), EvaluationOptions.withThreshold(0.5));
-    assertMessage("Evaluation input has 1 null or NaN scores in column 'fraud_score'",
-        spark.createDataFrame(List.of(RowFactory.create(Double.NaN, 0, false), RowFactory.create(0.6, 1, true)),
-            ScoredData.SCHEMA), EvaluationOptions.withThreshold(0.5));
+    assertMessage("Evaluation input has 2 null, NaN or infinite scores in column 'fraud_score'",
+        spark.createDataFrame(List.of(RowFactory.create(Double.NaN, 0, false), RowFactory.create(0.6, 1, true),
+            RowFactory.create(Double.POSITIVE_INFINITY, 1, true)), ScoredData.SCHEMA),
+        EvaluationOptions.withThreshold(0.5));
     assertMessage("Prediction column 'is_anomaly' disagrees with fraud_score >= 0.5 on 1 of 6 rows; "
             + "pass the threshold the model alerted with",
         new ScoredData(SIX_SCORES, SIX_LABELS, 0.8).frame(), EvaluationOptions.withThreshold(0.5));
