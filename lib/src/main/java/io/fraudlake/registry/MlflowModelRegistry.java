@@ -1,8 +1,6 @@
 package io.fraudlake.registry;
 
 import io.fraudlake.FraudLakeException;
-import java.io.IOException;
-import java.net.ConnectException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,10 +9,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.mlflow.api.proto.ModelRegistry.CreateModelVersion;
 import org.mlflow.api.proto.ModelRegistry.CreateRegisteredModel;
 import org.mlflow.api.proto.ModelRegistry.DeleteRegisteredModelAlias;
+import org.mlflow.api.proto.ModelRegistry.DeleteRegisteredModelTag;
 import org.mlflow.api.proto.ModelRegistry.GetModelVersion;
 import org.mlflow.api.proto.ModelRegistry.GetModelVersionByAlias;
 import org.mlflow.api.proto.ModelRegistry.GetRegisteredModel;
@@ -22,41 +20,39 @@ import org.mlflow.api.proto.ModelRegistry.ModelVersion;
 import org.mlflow.api.proto.ModelRegistry.ModelVersionStatus;
 import org.mlflow.api.proto.ModelRegistry.RegisteredModel;
 import org.mlflow.api.proto.ModelRegistry.RegisteredModelAlias;
+import org.mlflow.api.proto.ModelRegistry.RegisteredModelTag;
 import org.mlflow.api.proto.ModelRegistry.SearchModelVersions;
 import org.mlflow.api.proto.ModelRegistry.SearchRegisteredModels;
 import org.mlflow.api.proto.ModelRegistry.SetRegisteredModelAlias;
+import org.mlflow.api.proto.ModelRegistry.SetRegisteredModelTag;
 import org.mlflow.api.proto.Service;
-import org.mlflow.tracking.MlflowClient;
-import org.mlflow.tracking.MlflowClientException;
-import org.mlflow.tracking.MlflowHttpException;
-import org.mlflow.tracking.creds.BasicMlflowHostCreds;
 
 /**
- * A registry on an MLflow tracking server or a Databricks workspace. Experiments, runs, params,
- * metrics and tags go through MLflow's Java client; the model registry calls that client lacks
- * (create, aliases, versions) go through MLflow's REST API 2.0 directly. Artifacts never touch the
- * Java client either, because it shells out to the Python {@code mlflow} command for them: they go
- * through the server's artifact proxy ({@code mlflow-artifacts:}) or Hadoop's FileSystem
- * ({@code dbfs:}, {@code s3a:}, {@code abfss:}, {@code gs:}, {@code file:}).
+ * A registry on an MLflow tracking server or a Databricks workspace, over MLflow's REST API 2.0
+ * with MLflow's own protobuf messages (from the mlflow-client jar) as bodies.
+ *
+ * <p>Why not {@code org.mlflow.tracking.MlflowClient} for the tracking calls: in 2.17.2 its HTTP 429
+ * retry loop re-sends without releasing the pooled connection of the rate-limited answer, so two
+ * 429s in a row exhaust its two connections per host and the next call blocks forever (seen with
+ * the in-process server's injected 429s). It also lacks aliases and model-version creation, and it
+ * uploads artifacts by running the Python {@code mlflow} command. Here every call shares one retry
+ * policy (429 and 5xx, bounded back-off) and one error wording. Artifacts go through the server's
+ * artifact proxy ({@code mlflow-artifacts:}) or Hadoop's FileSystem ({@code dbfs:}, {@code s3a:},
+ * {@code abfss:}, {@code gs:}, {@code file:}).
  */
 public final class MlflowModelRegistry implements ModelRegistry {
   // MLflow's documented batch limits for log-batch.
   private static final int MAX_PARAMS_PER_BATCH = 100;
   private static final int MAX_ENTRIES_PER_BATCH = 1000;
+  static final String ALIAS_TAG_PREFIX = "fraudlake.alias.";
   private static final long VERSION_READY_TIMEOUT_MS = 10 * 60 * 1000;
 
   private final MlflowConnection connection;
   private final MlflowRestClient rest;
-  private final MlflowClient client;
 
   public MlflowModelRegistry(MlflowConnection connection) {
     this.connection = connection;
     this.rest = new MlflowRestClient(connection);
-    BasicMlflowHostCreds creds = connection.token().isPresent()
-        ? new BasicMlflowHostCreds(connection.hostUrl(), connection.token().get())
-        : new BasicMlflowHostCreds(connection.hostUrl(), connection.username().orElse(null),
-            connection.password().orElse(null));
-    this.client = new MlflowClient(creds);
   }
 
   public MlflowConnection connection() {
@@ -68,85 +64,44 @@ public final class MlflowModelRegistry implements ModelRegistry {
     return connection.describe();
   }
 
-  // ---- tracking through MLflow's Java client ---------------------------------------------------
-
-  /**
-   * Runs a Java-client call with the same retry policy and error wording as the REST calls. The
-   * client itself retries HTTP 429 only.
-   */
-  private <T> T tracking(String what, Supplier<T> call) {
-    MlflowConnection.RetryPolicy policy = connection.retryPolicy();
-    long backoff = policy.initialBackoff().toMillis();
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return call.get();
-      } catch (MlflowHttpException e) {
-        int status = e.getStatusCode();
-        if ((status == 429 || status >= 500) && attempt < policy.maxAttempts()) {
-          sleep(backoff);
-          backoff = Math.min(backoff * 2, 30_000);
-          continue;
-        }
-        throw translate(what, e);
-      } catch (MlflowClientException e) {
-        throw translate(what, e);
-      }
-    }
+  @Override
+  public String toString() {
+    return "MlflowModelRegistry[" + connection + "]";
   }
 
-  private void trackingVoid(String what, Runnable call) {
-    tracking(what, () -> {
-      call.run();
-      return null;
-    });
-  }
-
-  private FraudLakeException translate(String what, MlflowClientException e) {
-    if (e instanceof MlflowHttpException http) {
-      int status = http.getStatusCode();
-      if (status == 401 || status == 403) {
-        return new FraudLakeException("MLflow rejected the credentials (HTTP " + status + ") at " + connection.baseUri());
-      }
-      String code = null;
-      String message = http.getBodyMessage();
-      try {
-        com.fasterxml.jackson.databind.JsonNode json =
-            new com.fasterxml.jackson.databind.ObjectMapper().readTree(http.getBodyMessage());
-        if (json != null && json.isObject()) {
-          code = json.path("error_code").asText(null);
-          message = json.path("message").asText(message);
-        }
-      } catch (IOException | RuntimeException notJson) {
-        // Keep the raw body text.
-      }
-      message = YamlFiles.firstLine(connection.redact(message));
-      return new MlflowRestClient.ApiException("MLflow " + what + " failed (HTTP " + status
-          + (code == null ? "" : " " + code) + "): " + message, status, code, message);
-    }
-    Throwable cause = e.getCause() != null ? e.getCause() : e;
-    String why = cause.getMessage() == null || cause.getMessage().isBlank()
-        ? (cause instanceof ConnectException ? "connection refused" : cause.getClass().getSimpleName())
-        : cause.getMessage();
-    return new FraudLakeException(connection.describe() + " is unreachable: "
-        + YamlFiles.firstLine(connection.redact(why)), e);
-  }
+  // ---- tracking --------------------------------------------------------------------------------
 
   @Override
   public String getOrCreateExperiment(String name) {
     Names.experimentName(name);
-    Optional<Service.Experiment> existing = tracking("get experiment '" + name + "'", () -> client.getExperimentByName(name));
+    Optional<Service.Experiment> existing = experimentByName(name);
     if (existing.isPresent()) {
       return activeExperimentId(existing.get());
     }
     try {
-      return tracking("create experiment '" + name + "'", () -> client.createExperiment(name));
+      Service.CreateExperiment.Response created = rest.call("POST", "mlflow/experiments/create",
+          Service.CreateExperiment.newBuilder().setName(name).build(), Service.CreateExperiment.Response.newBuilder());
+      return created.getExperimentId();
     } catch (MlflowRestClient.ApiException e) {
       if (!e.is("RESOURCE_ALREADY_EXISTS")) {
         throw e;
       }
       // Another job created it between our lookup and our create.
-      return activeExperimentId(tracking("get experiment '" + name + "'", () -> client.getExperimentByName(name))
-          .orElseThrow(() -> e));
+      return activeExperimentId(experimentByName(name).orElseThrow(() -> e));
+    }
+  }
+
+  private Optional<Service.Experiment> experimentByName(String name) {
+    try {
+      Service.GetExperimentByName.Response found = rest.call("GET", "mlflow/experiments/get-by-name",
+          Service.GetExperimentByName.newBuilder().setExperimentName(name).build(),
+          Service.GetExperimentByName.Response.newBuilder());
+      return Optional.of(found.getExperiment());
+    } catch (MlflowRestClient.ApiException e) {
+      if (e.status == 404 || e.is("RESOURCE_DOES_NOT_EXIST")) {
+        return Optional.empty();
+      }
+      throw e;
     }
   }
 
@@ -167,7 +122,9 @@ public final class MlflowModelRegistry implements ModelRegistry {
         .setRunName(allTags.get(RunTags.RUN_NAME))
         .setUserId(RunTags.user());
     allTags.forEach((k, v) -> request.addTags(Service.RunTag.newBuilder().setKey(k).setValue(v)));
-    return tracking("create run in experiment " + experimentId, () -> client.createRun(request.build())).getRunId();
+    Service.CreateRun.Response created = rest.call("POST", "mlflow/runs/create", request.build(),
+        Service.CreateRun.Response.newBuilder());
+    return created.getRun().getInfo().getRunId();
   }
 
   @Override
@@ -178,8 +135,9 @@ public final class MlflowModelRegistry implements ModelRegistry {
   @Override
   public void logMetric(String runId, String key, double value, long step) {
     Names.key("metric", key);
-    trackingVoid("log metric '" + key + "' to run " + runId,
-        () -> client.logMetric(Names.runId(runId), key, value, System.currentTimeMillis(), step));
+    rest.call("POST", "mlflow/runs/log-metric", Service.LogMetric.newBuilder()
+        .setRunId(Names.runId(runId)).setKey(key).setValue(value)
+        .setTimestamp(System.currentTimeMillis()).setStep(step).build(), Service.LogMetric.Response.newBuilder());
   }
 
   @Override
@@ -222,7 +180,8 @@ public final class MlflowModelRegistry implements ModelRegistry {
       List<Service.Metric> mChunk = ms.subList(m, mEnd);
       List<Service.RunTag> tChunk = ts.subList(t, tEnd);
       if (!pChunk.isEmpty() || !mChunk.isEmpty() || !tChunk.isEmpty()) {
-        trackingVoid("log to run " + runId, () -> client.logBatch(runId, mChunk, pChunk, tChunk));
+        rest.call("POST", "mlflow/runs/log-batch", Service.LogBatch.newBuilder().setRunId(runId)
+            .addAllParams(pChunk).addAllMetrics(mChunk).addAllTags(tChunk).build(), Service.LogBatch.Response.newBuilder());
       }
       p = pEnd;
       m = mEnd;
@@ -253,14 +212,17 @@ public final class MlflowModelRegistry implements ModelRegistry {
     if (!status.isTerminal()) {
       throw new FraudLakeException("a run can only end as FINISHED, FAILED or KILLED, not " + status);
     }
-    trackingVoid("end run " + runId, () -> client.setTerminated(Names.runId(runId),
-        Service.RunStatus.valueOf(status.name()), System.currentTimeMillis()));
+    rest.call("POST", "mlflow/runs/update", Service.UpdateRun.newBuilder().setRunId(Names.runId(runId))
+        .setStatus(Service.RunStatus.valueOf(status.name())).setEndTime(System.currentTimeMillis()).build(),
+        Service.UpdateRun.Response.newBuilder());
   }
 
   private Service.Run getRunProto(String runId) {
     Names.runId(runId);
     try {
-      return tracking("get run " + runId, () -> client.getRun(runId));
+      Service.GetRun.Response found = rest.call("GET", "mlflow/runs/get",
+          Service.GetRun.newBuilder().setRunId(runId).build(), Service.GetRun.Response.newBuilder());
+      return found.getRun();
     } catch (MlflowRestClient.ApiException e) {
       if (e.status == 404 || e.is("RESOURCE_DOES_NOT_EXIST")) {
         throw new FraudLakeException("run '" + runId + "' not found on " + describe());
@@ -410,7 +372,35 @@ public final class MlflowModelRegistry implements ModelRegistry {
 
   @Override
   public ModelVersionInfo getModelVersion(String name, long version) {
-    return toInfo(fetchVersion(name, version));
+    ModelVersionInfo info = toInfo(fetchVersion(name, version));
+    return connection.isDatabricks() ? withWorkspaceAliases(info, workspaceAliases(getRegisteredModel(name))) : info;
+  }
+
+  /**
+   * Databricks' workspace model registry refuses MLflow aliases (MLflow's own client raises for them
+   * there: only models in Unity Catalog have aliases). FraudLake keeps them as registered-model tags
+   * {@code fraudlake.alias.<alias> = <version>} there, so {@code models:/name@prod} works the same.
+   */
+  private static Map<String, Long> workspaceAliases(RegisteredModel model) {
+    Map<String, Long> aliases = new HashMap<>();
+    for (RegisteredModelTag tag : model.getTagsList()) {
+      if (tag.getKey().startsWith(ALIAS_TAG_PREFIX) && tag.getValue().matches("[0-9]+")) {
+        aliases.put(tag.getKey().substring(ALIAS_TAG_PREFIX.length()), Long.parseLong(tag.getValue()));
+      }
+    }
+    return aliases;
+  }
+
+  private static ModelVersionInfo withWorkspaceAliases(ModelVersionInfo info, Map<String, Long> aliases) {
+    List<String> names = new ArrayList<>();
+    aliases.forEach((alias, v) -> {
+      if (v == info.version()) {
+        names.add(alias);
+      }
+    });
+    names.sort(String::compareTo);
+    return new ModelVersionInfo(info.name(), info.version(), info.runId(), info.source(), names, info.creationTime(),
+        info.status());
   }
 
   @Override
@@ -431,6 +421,10 @@ public final class MlflowModelRegistry implements ModelRegistry {
       token = page.getNextPageToken().isEmpty() ? null : page.getNextPageToken();
     } while (token != null);
     out.sort(Comparator.comparingLong(ModelVersionInfo::version).reversed());
+    if (connection.isDatabricks()) {
+      Map<String, Long> aliases = workspaceAliases(getRegisteredModel(name));
+      return out.stream().map(v -> withWorkspaceAliases(v, aliases)).toList();
+    }
     return out;
   }
 
@@ -439,6 +433,12 @@ public final class MlflowModelRegistry implements ModelRegistry {
     Names.modelName(name);
     Names.alias(alias);
     fetchVersion(name, version);
+    if (connection.isDatabricks()) {
+      rest.call("POST", "mlflow/registered-models/set-tag", SetRegisteredModelTag.newBuilder().setName(name)
+          .setKey(ALIAS_TAG_PREFIX + alias).setValue(Long.toString(version)).build(),
+          SetRegisteredModelTag.Response.newBuilder());
+      return;
+    }
     rest.call("POST", "mlflow/registered-models/alias",
         SetRegisteredModelAlias.newBuilder().setName(name).setAlias(alias).setVersion(Long.toString(version)).build(),
         SetRegisteredModelAlias.Response.newBuilder());
@@ -448,6 +448,13 @@ public final class MlflowModelRegistry implements ModelRegistry {
   public void deleteAlias(String name, String alias) {
     Names.modelName(name);
     Names.alias(alias);
+    if (connection.isDatabricks()) {
+      if (workspaceAliases(getRegisteredModel(name)).containsKey(alias)) {
+        rest.call("DELETE", "mlflow/registered-models/delete-tag", DeleteRegisteredModelTag.newBuilder().setName(name)
+            .setKey(ALIAS_TAG_PREFIX + alias).build(), DeleteRegisteredModelTag.Response.newBuilder());
+      }
+      return;
+    }
     try {
       rest.call("DELETE", "mlflow/registered-models/alias",
           DeleteRegisteredModelAlias.newBuilder().setName(name).setAlias(alias).build(),
@@ -465,6 +472,13 @@ public final class MlflowModelRegistry implements ModelRegistry {
   public ModelVersionInfo getModelVersionByAlias(String name, String alias) {
     Names.modelName(name);
     Names.alias(alias);
+    if (connection.isDatabricks()) {
+      Long version = workspaceAliases(getRegisteredModel(name)).get(alias);
+      if (version == null) {
+        throw new FraudLakeException("alias '" + alias + "' is not set on model '" + name + "'");
+      }
+      return getModelVersion(name, version);
+    }
     try {
       GetModelVersionByAlias.Response response = rest.call("GET", "mlflow/registered-models/alias",
           GetModelVersionByAlias.newBuilder().setName(name).setAlias(alias).build(),
@@ -503,7 +517,7 @@ public final class MlflowModelRegistry implements ModelRegistry {
 
   @Override
   public void close() {
-    client.close();
+    // java.net.http.HttpClient holds no resources that need releasing on Java 17.
   }
 
   // ---- conversions -----------------------------------------------------------------------------
@@ -513,6 +527,7 @@ public final class MlflowModelRegistry implements ModelRegistry {
     for (RegisteredModelAlias a : model.getAliasesList()) {
       aliases.put(a.getAlias(), Long.parseLong(a.getVersion()));
     }
+    workspaceAliases(model).forEach(aliases::putIfAbsent);
     return new RegisteredModelInfo(model.getName(), Instant.ofEpochMilli(model.getCreationTimestamp()),
         Instant.ofEpochMilli(model.getLastUpdatedTimestamp()), aliases);
   }

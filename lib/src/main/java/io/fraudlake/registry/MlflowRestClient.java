@@ -39,6 +39,7 @@ final class MlflowRestClient {
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer().preservingProtoFieldNames();
   // Newer servers add fields; the client must not break on them.
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** An error answer from the server, with MLflow's error code when it sent one. */
   static final class ApiException extends FraudLakeException {
@@ -197,6 +198,7 @@ final class MlflowRestClient {
         throw new FraudLakeException("interrupted while calling " + connection.describe());
       }
       int status = answer.statusCode();
+      LOG.debug("{} {} {} -> HTTP {}", connection.describe(), method, endpoint, status);
       if (status >= 200 && status < 300) {
         return answer;
       }
@@ -226,7 +228,7 @@ final class MlflowRestClient {
     String errorCode = null;
     String message = body;
     try {
-      com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+      com.fasterxml.jackson.databind.JsonNode json = JSON.readTree(body);
       if (json != null && json.isObject()) {
         errorCode = json.path("error_code").isTextual() ? json.path("error_code").asText() : null;
         message = json.path("message").isTextual() ? json.path("message").asText() : body;

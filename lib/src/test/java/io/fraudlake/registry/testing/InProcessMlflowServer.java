@@ -85,6 +85,7 @@ public final class InProcessMlflowServer implements AutoCloseable {
     final long created;
     long updated;
     final Map<String, Long> aliases = new TreeMap<>();
+    final Map<String, String> tags = new TreeMap<>();
     final Map<Long, ModelVersion.Builder> versions = new TreeMap<>();
 
     ModelState(String name, long now) {
@@ -321,8 +322,13 @@ public final class InProcessMlflowServer implements AutoCloseable {
     }
   }
 
+  private static final Map<String, Message> DEFAULT_INSTANCES = new java.util.concurrent.ConcurrentHashMap<>();
+
   private static Message defaultInstance(MethodDescriptor rpc) {
-    String full = rpc.getInputType().getFullName();
+    return DEFAULT_INSTANCES.computeIfAbsent(rpc.getInputType().getFullName(), InProcessMlflowServer::findDefaultInstance);
+  }
+
+  private static Message findDefaultInstance(String full) {
     for (Class<?> outer : new Class<?>[] {Service.class, ModelRegistry.class, MlflowArtifacts.class}) {
       for (Class<?> inner : outer.getDeclaredClasses()) {
         if (Message.class.isAssignableFrom(inner)) {
@@ -583,6 +589,15 @@ public final class InProcessMlflowServer implements AutoCloseable {
       model(r.getName()).aliases.remove(r.getAlias());
       return ModelRegistry.DeleteRegisteredModelAlias.Response.getDefaultInstance();
     });
+    on("setRegisteredModelTag", ModelRegistry.SetRegisteredModelTag.class, r -> {
+      require(!r.getKey().isEmpty(), "Missing value for required parameter 'key'.");
+      model(r.getName()).tags.put(r.getKey(), r.getValue());
+      return ModelRegistry.SetRegisteredModelTag.Response.getDefaultInstance();
+    });
+    on("deleteRegisteredModelTag", ModelRegistry.DeleteRegisteredModelTag.class, r -> {
+      model(r.getName()).tags.remove(r.getKey());
+      return ModelRegistry.DeleteRegisteredModelTag.Response.getDefaultInstance();
+    });
     on("getModelVersionByAlias", ModelRegistry.GetModelVersionByAlias.class, r -> {
       ModelState model = models.get(r.getName());
       Long version = model == null ? null : model.aliases.get(r.getAlias());
@@ -677,6 +692,7 @@ public final class InProcessMlflowServer implements AutoCloseable {
     RegisteredModel.Builder out = RegisteredModel.newBuilder().setName(model.name)
         .setCreationTimestamp(model.created).setLastUpdatedTimestamp(model.updated);
     model.aliases.forEach((alias, v) -> out.addAliases(RegisteredModelAlias.newBuilder().setAlias(alias).setVersion(Long.toString(v))));
+    model.tags.forEach((k, v) -> out.addTags(ModelRegistry.RegisteredModelTag.newBuilder().setKey(k).setValue(v)));
     return out.build();
   }
 
