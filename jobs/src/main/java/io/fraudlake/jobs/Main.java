@@ -17,6 +17,10 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Real-time card-fraud detection on Spark, Delta Lake and MLflow.",
     subcommands = {
+        GenerateCommand.class,
+        BronzeCommand.class,
+        SilverCommand.class,
+        SqlCommand.class,
         TrainCommand.class,
         PromoteCommand.class,
         ModelsCommand.class,

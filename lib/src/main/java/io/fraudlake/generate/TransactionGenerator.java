@@ -200,7 +200,7 @@ public final class TransactionGenerator {
   private List<Event> fraudEpisode(SplittableRandom random, CardProfile card, long t, long endMs) {
     List<Event> out = new ArrayList<>();
     double pattern = random.nextDouble();
-    if (pattern < 0.35) {
+    if (pattern < 0.25) {
       // Card testing: tiny amounts, seconds apart, to check that the stolen card works.
       int n = 4 + random.nextInt(7);
       String merchant = random.nextDouble() < 0.5 ? otherCountry(random, card.home()) : card.home();

@@ -153,7 +153,12 @@ public final class SilverJob {
 
   public StreamingQuery start(Trigger trigger) {
     lakehouse.createIfMissing(Tables.SILVER, SILVER_SCHEMA);
-    Dataset<Row> bronze = lakehouse.readStream(Tables.BRONZE).select(cols(EVENT_COLUMNS));
+    org.apache.spark.sql.streaming.DataStreamReader reader = lakehouse.readStreamOf(Tables.BRONZE)
+        .option("maxFilesPerTrigger", lakehouse.config().integer("silver.max-files-per-trigger"));
+    Dataset<Row> bronze = (lakehouse.config().string("lakehouse.mode").equals("catalog")
+        ? reader.table(lakehouse.qualifiedName(Tables.BRONZE))
+        : reader.load(lakehouse.path(Tables.BRONZE).toString()))
+        .select(cols(EVENT_COLUMNS));
     try {
       return bronze.writeStream()
           .queryName(QUERY_NAME)

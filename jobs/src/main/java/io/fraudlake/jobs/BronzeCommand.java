@@ -1,0 +1,39 @@
+package io.fraudlake.jobs;
+
+import io.fraudlake.bronze.BronzeJob;
+import io.fraudlake.bronze.BronzeStats;
+import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.StreamProgress;
+import java.util.Locale;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bronze", mixinStandardHelpOptions = true,
+    description = "Ingest landing JSON files into bronze_transactions; bad lines go to bronze_quarantine.")
+final class BronzeCommand extends FraudLakeCommand {
+  @Option(names = "--once", description = "Ingest the files there now, then stop (default: keep running, Ctrl-C stops).")
+  boolean once;
+
+  @Override
+  int run(JobContext context) {
+    long started = System.nanoTime();
+    BronzeJob job = new BronzeJob(context.lakehouse());
+    try (StreamProgress progress = StreamProgress.attach(context.spark(), BronzeJob.QUERY_NAME, System.out)) {
+      if (once) {
+        job.runAvailableNow();
+      } else {
+        StreamingQuery query = job.start(BronzeJob.processingTrigger(context.config().duration("bronze.trigger")));
+        System.out.println("bronze: watching " + context.config().landingDir() + " (Ctrl-C stops)");
+        Streams.stopOnShutdown(query, () -> System.out.println(summary(job.stats(), started)));
+        Lakehouse.awaitTermination(query);
+      }
+    }
+    System.out.println(summary(job.stats(), started));
+    return 0;
+  }
+
+  private static String summary(BronzeStats stats, long started) {
+    return stats.summary() + String.format(Locale.ROOT, " in %.1f s", (System.nanoTime() - started) / 1e9);
+  }
+}
