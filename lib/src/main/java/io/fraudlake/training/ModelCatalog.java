@@ -1,11 +1,13 @@
 package io.fraudlake.training;
 
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.registry.ColumnSpec;
 import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.registry.ModelUri;
 import io.fraudlake.registry.ModelVersionInfo;
 import io.fraudlake.registry.RegisteredModelInfo;
 import io.fraudlake.registry.RunInfo;
+import io.fraudlake.registry.Signature;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -16,8 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * What {@code models} prints: the registered models with their versions, aliases and key
@@ -76,7 +76,7 @@ public final class ModelCatalog {
   public List<String> show(String modelUri, Path modelCache) {
     ModelUri uri = ModelUri.parse(modelUri);
     ModelVersionInfo version = registry.resolve(uri);
-    StructType signature = RegisteredModels.signature(registry, version, modelCache);
+    Signature signature = RegisteredModels.signature(registry, version, modelCache);
     List<String> lines = new ArrayList<>();
     lines.add(uri + " = " + version.uri());
     lines.add("  aliases    " + (version.aliases().isEmpty() ? "-" : version.aliases().stream().sorted().map(a -> "@" + a).collect(Collectors.joining(" "))));
@@ -84,9 +84,12 @@ public final class ModelCatalog {
     lines.add("  status     " + version.status());
     lines.add("  run id     " + version.runId());
     lines.add("  artifacts  " + version.source());
-    lines.add("  signature  (" + signature.size() + " inputs)");
-    for (StructField input : signature.fields()) {
-      lines.add(String.format(Locale.ROOT, "    %-26s %s", input.name(), ModelFeatures.mlflowType(input.dataType())));
+    lines.add("  signature  (" + signature.inputs().size() + " inputs -> " + signature.outputs().size() + " outputs)");
+    for (ColumnSpec input : signature.inputs()) {
+      lines.add(String.format(Locale.ROOT, "    %-26s %s", input.name(), input.type()));
+    }
+    for (ColumnSpec output : signature.outputs()) {
+      lines.add(String.format(Locale.ROOT, "    -> %-23s %s", output.name(), output.type()));
     }
     if (version.runId() != null) {
       RunInfo run = registry.getRun(version.runId());

@@ -38,6 +38,11 @@ public final class ModelFeatures {
     return SCHEMA.fieldNames();
   }
 
+  /** The feature columns, for a select. */
+  public static org.apache.spark.sql.Column[] columns() {
+    return NAMES.stream().map(org.apache.spark.sql.functions::col).toArray(org.apache.spark.sql.Column[]::new);
+  }
+
   /**
    * What keeps {@code schema} from feeding the model: features that are missing or have another
    * type than the contract's, one phrase each; empty when it fits. Nullability is not compared:
@@ -63,21 +68,6 @@ public final class ModelFeatures {
       }
     }
     return problems;
-  }
-
-  /** MLflow's column-spec type name for a Spark type (the vocabulary of an MLmodel signature). */
-  public static String mlflowType(DataType type) {
-    return switch (type.typeName()) {
-      case "double" -> "double";
-      case "float" -> "float";
-      case "integer" -> "integer";
-      case "long" -> "long";
-      case "boolean" -> "boolean";
-      case "string" -> "string";
-      case "binary" -> "binary";
-      case "timestamp", "date" -> "datetime";
-      default -> type.simpleString();
-    };
   }
 
   private static StructField field(String name, DataType type) {

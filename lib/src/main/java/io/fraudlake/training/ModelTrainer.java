@@ -45,7 +45,7 @@ public final class ModelTrainer {
 
   /** Fits on the training rows only; their labels, if any, are never read. */
   public static PipelineModel fit(TrainingSettings settings, Dataset<Row> train) {
-    return pipeline(settings).fit(train.select(ModelFeatures.names()[0], java.util.Arrays.copyOfRange(ModelFeatures.names(), 1, ModelFeatures.names().length)));
+    return pipeline(settings).fit(train.select(ModelFeatures.columns()));
   }
 
   /** The forest at the end of a fitted pipeline. */

@@ -1,9 +1,11 @@
 package io.fraudlake.training;
 
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.registry.MlflowModelDirectory;
 import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.registry.ModelUri;
 import io.fraudlake.registry.ModelVersionInfo;
+import io.fraudlake.registry.Signature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +16,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Loads a registered model for scoring: {@code models:/fraud_isolation_forest@prod} → the version
@@ -32,26 +33,26 @@ public final class RegisteredModels {
 
   public static LoadedModel load(ModelRegistry registry, ModelVersionInfo version, Path cacheDir) {
     Path dir = download(registry, version, cacheDir);
-    SparkModelDirectory.Description description = SparkModelDirectory.read(dir);
-    requireFeatureSignature(version, description.inputs());
+    MlflowModelDirectory model = MlflowModelDirectory.read(dir);
+    requireFeatureSignature(version, model.signature());
     PipelineModel pipeline;
     try {
-      pipeline = SparkModelDirectory.loadSparkModel(description);
+      pipeline = PipelineModel.load(model.sparkModelPath().toUri().toString());
     } catch (RuntimeException e) {
-      throw new FraudLakeException("cannot load the Spark model of " + version.uri() + " from " + description.sparkModel()
+      throw new FraudLakeException("cannot load the Spark model of " + version.uri() + " from " + model.sparkModelPath()
           + ": " + io.fraudlake.spark.Lakehouse.rootMessage(e), e);
     }
     // Fail now, not at the first batch, when the pipeline is not ours.
     ModelTrainer.forest(pipeline);
-    return new LoadedModel(version.name(), version.version(), version.runId(), pipeline, description.inputs(), dir);
+    return new LoadedModel(version.name(), version.version(), version.runId(), pipeline, model.signature(), dir);
   }
 
   /** The version's signature inputs, without loading the Spark model. */
-  public static StructType signature(ModelRegistry registry, ModelVersionInfo version, Path cacheDir) {
-    return SparkModelDirectory.read(download(registry, version, cacheDir)).inputs();
+  public static Signature signature(ModelRegistry registry, ModelVersionInfo version, Path cacheDir) {
+    return MlflowModelDirectory.read(download(registry, version, cacheDir)).signature();
   }
 
-  static void requireFeatureSignature(ModelVersionInfo version, StructType signature) {
+  static void requireFeatureSignature(ModelVersionInfo version, Signature signature) {
     List<String> problems = LoadedModel.signatureProblems(signature);
     if (!problems.isEmpty()) {
       throw new FraudLakeException(version.uri() + " does not take the " + ModelFeatures.NAMES.size()
@@ -66,14 +67,14 @@ public final class RegisteredModels {
   static Path download(ModelRegistry registry, ModelVersionInfo version, Path cacheDir) {
     String registryKey = UUID.nameUUIDFromBytes(registry.describe().getBytes(StandardCharsets.UTF_8)).toString().substring(0, 8);
     Path target = cacheDir.resolve(registryKey).resolve(version.name()).resolve(Long.toString(version.version()));
-    if (Files.isRegularFile(target.resolve(SparkModelDirectory.MLMODEL)) && sameRun(target, version)) {
+    if (Files.isRegularFile(target.resolve(MlflowModelDirectory.MLMODEL)) && sameRun(target, version)) {
       return target;
     }
     Path partial = cacheDir.resolve(registryKey).resolve(".download-" + UUID.randomUUID());
     try {
       Files.createDirectories(partial.getParent());
       registry.downloadModelVersion(version, partial);
-      if (!Files.isRegularFile(partial.resolve(SparkModelDirectory.MLMODEL))) {
+      if (!Files.isRegularFile(partial.resolve(MlflowModelDirectory.MLMODEL))) {
         throw new FraudLakeException(version.uri() + " is not an MLflow model (no MLmodel file at " + version.source() + ")");
       }
       deleteRecursively(target);
@@ -90,8 +91,7 @@ public final class RegisteredModels {
 
   private static boolean sameRun(Path dir, ModelVersionInfo version) {
     try {
-      String runId = SparkModelDirectory.read(dir).runId();
-      return version.runId() == null || version.runId().equals(runId);
+      return version.runId() == null || MlflowModelDirectory.read(dir).runId().map(version.runId()::equals).orElse(true);
     } catch (FraudLakeException e) {
       return false;
     }

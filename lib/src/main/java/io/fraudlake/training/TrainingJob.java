@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.evaluation.EvaluationPlots;
 import io.fraudlake.evaluation.EvaluationReport;
+import io.fraudlake.registry.MlflowModelDirectory;
 import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.registry.ModelVersionInfo;
 import io.fraudlake.registry.RunStatus;
+import io.fraudlake.registry.Signature;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
 import java.io.IOException;
@@ -238,16 +240,26 @@ public final class TrainingJob {
   private void logModel(String runId, PipelineModel model, FeatureReference reference, Dataset<Row> train) {
     Path staging = lakehouse.config().home().resolve("staging").resolve(runId);
     try {
-      Map<String, String> metadata = new LinkedHashMap<>();
-      metadata.put("model_type", "isolation_forest");
-      metadata.put("threshold", Double.toString(ModelTrainer.forest(model).threshold()));
-      metadata.put("score_semantics", "fraud_score = 2^(-E[h(x)]/c(psi)), higher is more suspicious; is_anomaly = fraud_score >= threshold");
-      metadata.put("feature_reference", FeatureReference.FILE_NAME);
-      Path dir = SparkModelDirectory.write(staging.resolve(MODEL_ARTIFACT), model, ModelFeatures.SCHEMA, OUTPUTS,
-          train.limit(5), runId, MODEL_ARTIFACT, metadata, Map.of(FeatureReference.FILE_NAME, reference.toJson()));
-      registry.logArtifacts(runId, dir, MODEL_ARTIFACT);
+      MlflowModelDirectory directory = MlflowModelDirectory.builder(staging.resolve(MODEL_ARTIFACT))
+          .artifactPath(MODEL_ARTIFACT)
+          .runId(runId)
+          .signature(Signature.of(ModelFeatures.SCHEMA, OUTPUTS))
+          .inputExample(train.select(ModelFeatures.columns()).limit(5))
+          .sparkModel(dir -> saveSparkModel(model, dir), PipelineModel.class.getName())
+          .extraFile(FeatureReference.FILE_NAME, reference.toJson())
+          .write();
+      registry.logArtifacts(runId, directory.directory(), MODEL_ARTIFACT);
     } finally {
       deleteQuietly(staging);
+    }
+  }
+
+  /** Spark ML persistence, for the model directory's sparkml/ folder. */
+  public static void saveSparkModel(PipelineModel model, Path dir) {
+    try {
+      model.write().save(dir.toUri().toString());
+    } catch (IOException e) {
+      throw new FraudLakeException("cannot save the Spark model to " + dir + ": " + e.getMessage(), e);
     }
   }
 

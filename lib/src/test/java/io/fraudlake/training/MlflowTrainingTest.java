@@ -59,7 +59,7 @@ class MlflowTrainingTest {
 
       LoadedModel loaded = RegisteredModels.load(registry, "models:/fraud_isolation_forest@challenger", SharedSpark.tempDir("cache"));
       assertEquals(2, loaded.version());
-      assertEquals(ModelFeatures.NAMES, List.of(loaded.signature().fieldNames()));
+      assertEquals(ModelFeatures.NAMES, loaded.signature().inputNames());
 
       PromotionJob promotion = new PromotionJob(lakehouse, registry, SharedSpark.tempDir("cache"), Progress.silent());
       FraudLakeException refused = assertThrows(FraudLakeException.class, () -> promotion.promote(

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.registry.LocalModelRegistry;
+import io.fraudlake.registry.MlflowModelDirectory;
 import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.registry.ModelVersionInfo;
 import io.fraudlake.registry.RunStatus;
+import io.fraudlake.registry.Signature;
 import io.fraudlake.testing.SharedSpark;
 import java.nio.file.Path;
 import java.util.Map;
@@ -41,8 +43,12 @@ class RegisteredModelsTest {
 
   private ModelVersionInfo register(String name, StructType signature) {
     String runId = registry.startRun(registry.getOrCreateExperiment("signatures"), null, Map.of());
-    Path dir = SparkModelDirectory.write(SharedSpark.tempDir("model").resolve("model"), model, signature,
-        TrainingJob.OUTPUTS, silver.limit(2).withColumn("merchant_risk", org.apache.spark.sql.functions.lit(0.0)), runId, "model", Map.of(), Map.of());
+    Path dir = MlflowModelDirectory.builder(SharedSpark.tempDir("model").resolve("model"))
+        .runId(runId)
+        .signature(Signature.of(signature, TrainingJob.OUTPUTS))
+        .sparkModel(p -> TrainingJob.saveSparkModel(model, p), PipelineModel.class.getName())
+        .write()
+        .directory();
     registry.logArtifacts(runId, dir, "model");
     registry.endRun(runId, RunStatus.FINISHED);
     registry.createRegisteredModel(name);
@@ -64,7 +70,7 @@ class RegisteredModelsTest {
     ModelVersionInfo version = register("good", ModelFeatures.SCHEMA);
     LoadedModel loaded = RegisteredModels.load(registry, "models:/good/" + version.version(), SharedSpark.tempDir("cache"));
     assertEquals("good v1", loaded.label());
-    assertEquals(ModelFeatures.SCHEMA.fieldNames().length, loaded.signature().size());
+    assertEquals(ModelFeatures.NAMES, loaded.signature().inputNames());
     loaded.requireCompatible(silver.schema(), "silver");
     assertEquals(1_000, loaded.pipeline().transform(silver).count());
     assertTrue(loaded.threshold() > 0 && loaded.threshold() <= 1);
@@ -76,7 +82,7 @@ class RegisteredModelsTest {
     FraudLakeException e = assertThrows(FraudLakeException.class,
         () -> RegisteredModels.load(registry, version.uri().toString(), SharedSpark.tempDir("cache")));
     assertEquals("models:/retyped/1 does not take the 8 silver features as input (its signature: "
-        + "is_high_value_txn is double, expected int); refusing to score with it", e.getMessage());
+        + "is_high_value_txn is double, expected integer); refusing to score with it", e.getMessage());
   }
 
   @Test
@@ -98,7 +104,8 @@ class RegisteredModelsTest {
     LoadedModel loaded = RegisteredModels.load(registry, version, SharedSpark.tempDir("cache"));
     Dataset<Row> wrong = silver.withColumn("txn_count_5min", silver.col("txn_count_5min").cast("string"));
     FraudLakeException e = assertThrows(FraudLakeException.class, () -> loaded.requireCompatible(wrong.schema(), "silver"));
-    assertEquals("silver cannot feed strict v1: txn_count_5min is string, expected bigint", e.getMessage());
+    assertEquals("silver cannot feed strict v1: model signature expects txn_count_5min: long but the input has it as string",
+        e.getMessage());
   }
 
   @Test

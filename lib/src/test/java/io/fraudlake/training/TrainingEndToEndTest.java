@@ -101,7 +101,7 @@ class TrainingEndToEndTest {
   void theLoadedModelCarriesItsSignatureAndScoresSilver() {
     LoadedModel model = RegisteredModels.load(registry, "models:/fraud_isolation_forest@prod", SharedSpark.tempDir("cache"));
     assertEquals(1, model.version());
-    assertEquals(ModelFeatures.NAMES, List.of(model.signature().fieldNames()));
+    assertEquals(ModelFeatures.NAMES, model.signature().inputNames());
     model.requireCompatible(lakehouse.read(Tables.SILVER).schema(), Tables.SILVER);
     assertEquals(lakehouse.read(Tables.SILVER).count(),
         model.pipeline().transform(lakehouse.read(Tables.SILVER)).where("fraud_score > 0").count());
@@ -172,7 +172,7 @@ class TrainingEndToEndTest {
     assertTrue(lines.stream().anyMatch(l -> l.trim().startsWith("2 ") && l.contains(second.runId())), text);
 
     String shown = String.join("\n", new ModelCatalog(registry).show("models:/fraud_isolation_forest/2", SharedSpark.tempDir("cache")));
-    assertTrue(shown.contains("signature  (8 inputs)"), shown);
+    assertTrue(shown.contains("signature  (8 inputs -> 2 outputs)"), shown);
     assertTrue(shown.contains("is_high_value_txn") && shown.contains("integer"), shown);
     assertTrue(shown.contains("num_trees") && shown.contains("roc_auc"), shown);
     assertTrue(shown.contains(second.runId()), shown);
