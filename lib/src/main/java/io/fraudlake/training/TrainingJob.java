@@ -251,6 +251,8 @@ public final class TrainingJob {
       registry.logArtifacts(runId, directory.directory(), MODEL_ARTIFACT);
     } finally {
       deleteQuietly(staging);
+      // Leave no empty staging folder behind once no run is logging.
+      staging.getParent().toFile().delete();
     }
   }
 
