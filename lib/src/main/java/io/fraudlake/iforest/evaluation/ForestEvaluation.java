@@ -136,6 +136,8 @@ public final class ForestEvaluation {
     Dataset<Row> data = new VectorAssembler().setInputCols(features.toArray(String[]::new)).setOutputCol(FEATURES)
         .transform(table)
         .select(col(FEATURES), col(quoted(options.label())).as(LABEL))
+        // A small file is one partition; spread it so scoring uses every core.
+        .repartition(spark.sparkContext().defaultParallelism())
         .cache();
     try {
       long rows = data.count();
