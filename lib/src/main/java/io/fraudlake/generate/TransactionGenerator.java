@@ -62,48 +62,55 @@ public final class TransactionGenerator {
     this.options = options;
   }
 
-  /** Writes the landing files; {@code runTag} keeps file names of separate runs apart. */
+  /**
+   * Writes the landing files; {@code runTag} keeps file names of separate runs apart. Cards are
+   * simulated in parallel parts; the events are then cut into files by event time and the files
+   * appear in time order (increasing modification times), so a stream that picks up only some of
+   * them in one micro-batch still sees event time move forward, not events from the past.
+   */
   public Result writeTo(Path landingDir, String runTag) {
     try {
       Files.createDirectories(landingDir);
     } catch (IOException e) {
       throw new FraudLakeException("cannot create landing folder " + landingDir + ": " + e.getMessage(), e);
     }
-    int files = Math.min(options.files(), options.cards());
-    List<Result> parts = IntStream.range(0, files).parallel()
-        .mapToObj(part -> writePart(landingDir, runTag, part, files))
+    int parts = Math.min(options.files(), options.cards());
+    List<Event> events = IntStream.range(0, parts).parallel()
+        .mapToObj(part -> part(part, parts))
+        .flatMap(List::stream)
+        .sorted(Comparator.comparingLong(Event::epochMillis).thenComparing(Event::id))
+        .toList();
+    int files = (int) Math.max(1, Math.min(options.files(), events.size()));
+    List<Path> temps = IntStream.range(0, files).parallel()
+        .mapToObj(f -> writeTemp(landingDir, runTag, f,
+            events.subList((int) ((long) events.size() * f / files), (int) ((long) events.size() * (f + 1) / files))))
         .toList();
     List<Path> paths = new ArrayList<>();
-    long rows = 0;
-    long fraud = 0;
-    long foreign = 0;
-    long millis = 0;
-    for (Result r : parts) {
-      paths.addAll(r.files());
-      rows += r.rows();
-      fraud += r.fraudRows();
-      foreign += r.legitimateForeign();
-      millis += r.epochMillisRows();
+    long now = System.currentTimeMillis();
+    for (int f = 0; f < files; f++) {
+      Path temp = temps.get(f);
+      Path target = landingDir.resolve(temp.getFileName().toString().substring(1).replaceFirst("\\.tmp$", ""));
+      try {
+        Files.setLastModifiedTime(temp, java.nio.file.attribute.FileTime.fromMillis(now + f));
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot rename " + temp + " to " + target, e);
+      }
+      paths.add(target);
     }
-    return new Result(paths, rows, fraud, foreign, millis);
+    long fraud = events.stream().filter(e -> e.isFraud() == 1).count();
+    long foreign = events.stream().filter(e -> e.isFraud() == 0 && !e.cardCountry().equals(e.merchantCountry())).count();
+    long millis = events.stream().filter(Event::epochMillisFormat).count();
+    return new Result(paths, events.size(), fraud, foreign, millis);
   }
 
-  private Result writePart(Path landingDir, String runTag, int part, int parts) {
-    List<Event> events = part(part, parts);
-    String name = String.format("transactions-%s-part-%05d.jsonl", runTag, part);
-    Path target = landingDir.resolve(name);
-    Path temp = landingDir.resolve("." + name + ".tmp");
-    long fraud = 0;
-    long foreign = 0;
-    long millis = 0;
+  private Path writeTemp(Path landingDir, String runTag, int file, List<Event> events) {
+    Path temp = landingDir.resolve(String.format(".transactions-%s-part-%05d.jsonl.tmp", runTag, file));
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16);
         JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
       json.setRootValueSeparator(new SerializedString("\n"));
       for (Event e : events) {
         writeEvent(json, e);
-        fraud += e.isFraud();
-        foreign += e.isFraud() == 0 && !e.cardCountry().equals(e.merchantCountry()) ? 1 : 0;
-        millis += e.epochMillisFormat() ? 1 : 0;
       }
       if (!events.isEmpty()) {
         json.writeRaw('\n');
@@ -111,12 +118,7 @@ public final class TransactionGenerator {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + temp, e);
     }
-    try {
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot rename " + temp + " to " + target, e);
-    }
-    return new Result(List.of(target), events.size(), fraud, foreign, millis);
+    return temp;
   }
 
   private static void writeEvent(JsonGenerator json, Event e) throws IOException {

@@ -56,8 +56,10 @@ public final class SqlRunner {
       Dataset<Row> result;
       try {
         result = lakehouse.spark().sql(statement);
-      } catch (RuntimeException e) {
-        throw new FraudLakeException("SQL statement " + (i + 1) + " failed: " + oneLine(Lakehouse.rootMessage(e)), e);
+      } catch (Exception e) {
+        // Spark's analysis errors are checked in Scala terms and span many lines (plan, hints); the
+        // first line names the problem.
+        throw new FraudLakeException("SQL statement " + (i + 1) + " failed: " + firstLineOf(Lakehouse.rootMessage(e)), e);
       }
       print(result);
     }
@@ -163,7 +165,7 @@ public final class SqlRunner {
     return line.length() > 100 ? line.substring(0, 97) + "..." : line;
   }
 
-  private static String oneLine(String message) {
-    return message == null ? "" : message.replaceAll("\\s*\\R\\s*", " ");
+  private static String firstLineOf(String message) {
+    return message == null ? "" : message.strip().lines().findFirst().orElse("");
   }
 }

@@ -16,12 +16,20 @@ import java.util.List;
 public final class Pipelines {
   private Pipelines() {}
 
-  public static void land(Lakehouse lakehouse, String name, List<String> lines) {
+  private static long nextModified = System.currentTimeMillis() - 3_600_000L;
+
+  /**
+   * Lands a file atomically. The file source reads files in modification-time order, and files
+   * written in the same millisecond would come in any order, so each landed file gets a later time.
+   */
+  public static synchronized void land(Lakehouse lakehouse, String name, List<String> lines) {
     try {
       Path landing = lakehouse.config().landingDir();
       Files.createDirectories(landing);
       Path temp = landing.resolve("." + name + ".tmp");
       Files.write(temp, lines);
+      nextModified += 1_000;
+      Files.setLastModifiedTime(temp, java.nio.file.attribute.FileTime.fromMillis(nextModified));
       Files.move(temp, landing.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
