@@ -24,6 +24,16 @@ import picocli.CommandLine.Command;
         ScoreCommand.class,
         RunCommand.class,
         SqlCommand.class,
+        GenerateCommand.class,
+        BronzeCommand.class,
+        SilverCommand.class,
+        TrainCommand.class,
+        PromoteCommand.class,
+        ModelsCommand.class,
+        ScoreCommand.class,
+        RunCommand.class,
+        EvaluateCommand.class,
+        SqlCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
