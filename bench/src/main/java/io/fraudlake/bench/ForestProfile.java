@@ -44,6 +44,12 @@ import org.apache.spark.sql.types.DataTypes;
  * as JSON.
  */
 public final class ForestProfile {
+  /**
+   * local[*] runs tasks in this JVM, so a static hands them the scorer unserialized: neither
+   * FlatForest nor the model holding one is Serializable, so neither can travel in a closure.
+   */
+  private static volatile FlatForest localScorer;
+
   private ForestProfile() {}
 
   public static void main(String[] args) {
@@ -67,6 +73,7 @@ public final class ForestProfile {
       scores.count();
 
       UDF1<Vector, Double> noop = v -> v.apply(0);
+      localScorer = model.scorer();
       Map<String, Double> seconds = new LinkedHashMap<>();
       seconds.put("scan", median(reps, () -> features.agg(count("*")).first()));
       seconds.put("fit_trees", median(reps, () -> forest.copy(new org.apache.spark.ml.param.ParamMap())
@@ -78,7 +85,7 @@ public final class ForestProfile {
       seconds.put("noop_vector_udf", median(reps, () -> features
           .agg(sum(udf(noop, DataTypes.DoubleType).apply(col("features")))).first()));
       seconds.put("batch_partitions", median(reps, () -> features
-          .mapPartitions(batchScore(model), Encoders.DOUBLE())
+          .mapPartitions(batchScore(), Encoders.DOUBLE())
           .agg(sum("value")).first()));
 
       StringBuilder json = new StringBuilder("{\"impl\":\"fraudlake_profile\",\"rows\":" + rows
@@ -93,10 +100,10 @@ public final class ForestProfile {
     }
   }
 
-  /** Scores a partition through the batch API, 1024 rows at a time; the model travels in the closure. */
-  private static MapPartitionsFunction<Row, Double> batchScore(IsolationForestModel model) {
+  /** Scores a partition through the batch API, 1024 rows at a time. */
+  private static MapPartitionsFunction<Row, Double> batchScore() {
     return rows -> {
-      FlatForest scorer = model.scorer();
+      FlatForest scorer = localScorer;
       double[][] batch = new double[1024][];
       double[] out = new double[1024];
       List<Double> sums = new ArrayList<>();
@@ -126,6 +133,7 @@ public final class ForestProfile {
       work.get();
       times.add((System.nanoTime() - t0) / 1e9);
     }
+    System.err.println("profile step: " + times);
     return Measurement.median(times);
   }
 }
