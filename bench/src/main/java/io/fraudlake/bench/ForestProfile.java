@@ -49,12 +49,15 @@ public final class ForestProfile {
    * FlatForest nor the model holding one is Serializable, so neither can travel in a closure.
    */
   private static volatile FlatForest localScorer;
+  private static final List<String> STEPS = List.of("scan", "fit_trees", "fit_full", "quantile_1e-4",
+      "quantile_1e-3", "score_udf", "noop_vector_udf", "batch_partitions", "driver_distinct", "driver_repeated");
 
   private ForestProfile() {}
 
   public static void main(String[] args) {
     Args a = Args.parse(args);
     int reps = a.intValue("reps", 3);
+    List<String> steps = List.of(a.string("steps", String.join(",", STEPS)).split(","));
     SparkSession spark = Spark.localSession("bench-fraudlake-profile");
     try {
       Dataset<Row> features = new VectorAssembler()
@@ -75,24 +78,45 @@ public final class ForestProfile {
       UDF1<Vector, Double> noop = v -> v.apply(0);
       localScorer = model.scorer();
       Map<String, Double> seconds = new LinkedHashMap<>();
-      seconds.put("scan", median(reps, () -> features.agg(count("*")).first()));
-      seconds.put("fit_trees", median(reps, () -> forest.copy(new org.apache.spark.ml.param.ParamMap())
-          .setThreshold(0.6).fit(features)));
-      seconds.put("fit_full", median(reps, () -> forest.fit(features)));
-      seconds.put("quantile_1e-4", median(reps, () -> scores.stat().approxQuantile("fraud_score", new double[] {0.965}, 1e-4)));
-      seconds.put("quantile_1e-3", median(reps, () -> scores.stat().approxQuantile("fraud_score", new double[] {0.965}, 1e-3)));
-      seconds.put("score_udf", median(reps, () -> model.transform(features).agg(sum("fraud_score")).first()));
-      seconds.put("noop_vector_udf", median(reps, () -> features
-          .agg(sum(udf(noop, DataTypes.DoubleType).apply(col("features")))).first()));
-      seconds.put("batch_partitions", median(reps, () -> features
+      step(steps, seconds, "scan", reps, () -> features.agg(count("*")).first());
+      step(steps, seconds, "fit_trees", reps, () -> forest.copy(new org.apache.spark.ml.param.ParamMap())
+          .setThreshold(0.6).fit(features));
+      step(steps, seconds, "fit_full", reps, () -> forest.fit(features));
+      step(steps, seconds, "quantile_1e-4", reps, () -> scores.stat().approxQuantile("fraud_score", new double[] {0.965}, 1e-4));
+      step(steps, seconds, "quantile_1e-3", reps, () -> scores.stat().approxQuantile("fraud_score", new double[] {0.965}, 1e-3));
+      step(steps, seconds, "score_udf", reps, () -> model.transform(features).agg(sum("fraud_score")).first());
+      step(steps, seconds, "noop_vector_udf", reps, () -> features
+          .agg(sum(udf(noop, DataTypes.DoubleType).apply(col("features")))).first());
+      step(steps, seconds, "batch_partitions", reps, () -> features
           .mapPartitions(batchScore(), Encoders.DOUBLE())
-          .agg(sum("value")).first()));
+          .agg(sum("value")).first());
+
+      if (steps.contains("driver_distinct") || steps.contains("driver_repeated")) {
+        // One thread, no Spark: all rows distinct (as Spark scores them) vs the same 8192 rows over
+        // and over (as RawScorerBenchmark scores them), to tell cache effects from Spark overhead.
+        double[][] all = features.collectAsList().stream()
+            .map(r -> ((Vector) r.get(0)).toArray()).toArray(double[][]::new);
+        double[] out = new double[all.length];
+        double[][] repeated = new double[all.length][];
+        for (int i = 0; i < all.length; i++) {
+          repeated[i] = all[i % 8192];
+        }
+        FlatForest scorer = localScorer;
+        step(steps, seconds, "driver_distinct", reps, () -> {
+          scorer.score(all, out);
+          return out;
+        });
+        step(steps, seconds, "driver_repeated", reps, () -> {
+          scorer.score(repeated, out);
+          return out;
+        });
+      }
 
       StringBuilder json = new StringBuilder("{\"impl\":\"fraudlake_profile\",\"rows\":" + rows
           + ",\"cores\":" + spark.sparkContext().defaultParallelism() + ",\"reps\":" + reps);
       seconds.forEach((k, v) -> json.append(String.format(Locale.ROOT, ",\"%s_s\":%.4f", k, v)));
-      for (String k : List.of("score_udf", "noop_vector_udf", "batch_partitions")) {
-        json.append(String.format(Locale.ROOT, ",\"%s_rows_per_s\":%.0f", k, rows / seconds.get(k)));
+      for (String k : List.of("score_udf", "noop_vector_udf", "batch_partitions", "driver_distinct", "driver_repeated")) {
+        if (seconds.containsKey(k)) json.append(String.format(Locale.ROOT, ",\"%s_rows_per_s\":%.0f", k, rows / seconds.get(k)));
       }
       System.out.println(json.append('}'));
     } finally {
@@ -123,6 +147,13 @@ public final class ForestProfile {
       sums.add(total);
       return sums.iterator();
     };
+  }
+
+  private static void step(List<String> steps, Map<String, Double> seconds, String name, int reps,
+      Supplier<Object> work) {
+    if (steps.contains(name)) {
+      seconds.put(name, median(reps, work));
+    }
   }
 
   private static double median(int reps, Supplier<Object> work) {
