@@ -38,10 +38,12 @@ import org.apache.spark.sql.types.DataTypes;
  *   <li>score_udf: transform + sum of the score (the UDF path), vs noop_vector_udf, a UDF over the same
  *       vector column that does no work (Spark's per-row cost of a vector UDF), vs batch_partitions,
  *       mapPartitions feeding the scorer's batch API.
+ *   <li>driver_distinct vs driver_repeated: the batch API on one driver thread over every row, and
+ *       over the same 8192 rows repeated as RawScorerBenchmark does, to tell cache effects apart.
  * </ul>
  *
- * <p>Usage: {@code ForestProfile --data DIR.parquet [--reps 3]}; medians after one warm-up, printed
- * as JSON.
+ * <p>Usage: {@code ForestProfile --data DIR.parquet [--reps 3] [--steps scan,fit_full,...]};
+ * medians after one warm-up, printed as JSON.
  */
 public final class ForestProfile {
   /**
