@@ -42,7 +42,7 @@ final class ForestTrainer {
   record Settings(String featuresCol, int numTrees, int maxSamples, double maxFeatures, boolean bootstrap, long seed)
       implements Serializable {}
 
-  record Result(IsolationTree[] trees, int sampleSize, int numFeatures) {}
+  record Result(IsolationTree[] trees, int sampleSize, int numFeatures, long rows) {}
 
   private ForestTrainer() {}
 
@@ -103,7 +103,7 @@ final class ForestTrainer {
       }
       LOG.info("Grew {} isolation trees of {} rows each from {} rows x {} features in {} s", trees.length,
           sampleSize, rowCount, numFeatures, String.format("%.2f", (System.nanoTime() - started) / 1e9));
-      return new Result(trees, sampleSize, numFeatures);
+      return new Result(trees, sampleSize, numFeatures, rowCount);
     } finally {
       planBroadcast.destroy();
     }

@@ -29,6 +29,12 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
   private static final long serialVersionUID = 1L;
   /** Rank error of the threshold quantile, as a fraction of the training rows (see {@link #fit}). */
   static final double THRESHOLD_RELATIVE_ERROR = 1e-4;
+  /**
+   * Above this many training rows the threshold is the quantile of a seeded uniform sample of about
+   * this size: scoring every training row only to place one quantile cost 90% of a fit on 1M rows,
+   * while a 200k sample puts the 96.5% quantile within about 0.04 percentage points of rank.
+   */
+  static final long THRESHOLD_SAMPLE_ROWS = 200_000;
 
   private final String uid;
   private final IntParam numTrees;
@@ -220,11 +226,19 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
 
   /**
    * Grows the forest and sets the model's threshold. Without an explicit threshold it is Spark's
-   * approxQuantile of the training scores at 1 − contamination with relative error 1e-4: one more
-   * pass with bounded memory on any data size, and the flagged fraction of training rows lands within
-   * 0.0001 of contamination (ties aside), far closer than contamination itself is ever known. An exact
-   * quantile would need a sort or the top contamination × n scores on one machine.
+   * approxQuantile of the training scores at 1 − contamination with relative error 1e-4 (bounded
+   * memory; the flagged fraction lands within 0.0001 of contamination, ties aside). On more than
+   * {@link #THRESHOLD_SAMPLE_ROWS} rows the scores are those of a seeded uniform sample of about that
+   * many rows, which adds a sampling error of about 0.0004 in rank: far below how precisely
+   * contamination itself is ever known, for a tenth of the fitting time.
    */
+  private Dataset<?> thresholdRows(Dataset<?> dataset, long rows) {
+    if (rows <= THRESHOLD_SAMPLE_ROWS) {
+      return dataset;
+    }
+    return dataset.sample(false, (double) THRESHOLD_SAMPLE_ROWS / rows, getSeed());
+  }
+
   @Override
   public IsolationForestModel fit(Dataset<?> dataset) {
     validateParams();
@@ -239,7 +253,7 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
     model.setParent(this);
     double chosen = hasThreshold()
         ? getThreshold()
-        : model.scoreQuantile(dataset, 1.0 - getContamination(), THRESHOLD_RELATIVE_ERROR);
+        : model.scoreQuantile(thresholdRows(dataset, result.rows()), 1.0 - getContamination(), THRESHOLD_RELATIVE_ERROR);
     return model.setThreshold(chosen);
   }
 

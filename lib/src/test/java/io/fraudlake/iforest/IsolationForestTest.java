@@ -79,6 +79,25 @@ class IsolationForestTest {
   }
 
   @Test
+  void onDataLargerThanTheThresholdSampleTheSampledThresholdStillFlagsTheContaminationFraction() {
+    long rows = IsolationForest.THRESHOLD_SAMPLE_ROWS + 100_000;
+    // Generated on the executors: 300k vectors built on the driver would make the test slow.
+    Dataset<Row> large = spark.range(rows).selectExpr(
+        "id", "array(randn(1), randn(2) + CASE WHEN id % 40 = 0 THEN 5 ELSE 0 END) AS values")
+        .selectExpr("id", "values")
+        .map((org.apache.spark.api.java.function.MapFunction<Row, Row>) r -> RowFactory.create(r.getLong(0),
+            Vectors.dense(r.getList(1).stream().mapToDouble(v -> (Double) v).toArray())),
+            org.apache.spark.sql.Encoders.row(new StructType().add("id", DataTypes.LongType).add("features", new VectorUDT())))
+        .cache();
+
+    IsolationForestModel model = new IsolationForest().setNumTrees(20).setContamination(0.05).fit(large);
+
+    double flagged = model.transform(large).filter("is_anomaly").count() / (double) rows;
+    assertEquals(0.05, flagged, 0.002, "the threshold comes from a sample, the fraction holds on all rows");
+    large.unpersist();
+  }
+
+  @Test
   void scoresAreTheScorersAndTheThresholdFlagsTheContaminationFraction() {
     IsolationForestModel model = new IsolationForest().setNumTrees(50).setContamination(0.1).fit(blobs);
     assertEquals(50, model.numTrees());
