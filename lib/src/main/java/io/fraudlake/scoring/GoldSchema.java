@@ -1,5 +1,7 @@
 package io.fraudlake.scoring;
 
+import io.fraudlake.features.ModelFeatures;
+
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.types.DataTypes;
@@ -52,15 +54,7 @@ public final class GoldSchema {
    * The 8 model features with their contract types: the signature of a saved Spark ML model that
    * carries no MLflow signature of its own.
    */
-  public static final StructType FEATURES = new StructType()
-      .add("TransactionAmt", DataTypes.DoubleType)
-      .add("log_transaction_amount", DataTypes.DoubleType)
-      .add("is_high_value_txn", DataTypes.IntegerType)
-      .add("is_international_txn", DataTypes.IntegerType)
-      .add("txn_count_5min", DataTypes.LongType)
-      .add("avg_amount_5min", DataTypes.DoubleType)
-      .add("stddev_amount_5min", DataTypes.DoubleType)
-      .add("product_diversity_5min", DataTypes.LongType);
+  public static final StructType FEATURES = ModelFeatures.SCHEMA;
 
   public static List<String> predictionColumns() {
     return Arrays.asList(PREDICTIONS.fieldNames());

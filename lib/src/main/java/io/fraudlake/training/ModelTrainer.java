@@ -1,5 +1,6 @@
 package io.fraudlake.training;
 
+import io.fraudlake.features.ModelFeatures;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.iforest.IsolationForest;
 import io.fraudlake.iforest.IsolationForestModel;

@@ -1,5 +1,6 @@
 package io.fraudlake.training;
 
+import io.fraudlake.features.ModelFeatures;
 import static org.apache.spark.sql.functions.col;
 
 import io.fraudlake.FraudLakeException;

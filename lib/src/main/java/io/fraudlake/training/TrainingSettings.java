@@ -1,5 +1,6 @@
 package io.fraudlake.training;
 
+import io.fraudlake.features.ModelFeatures;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.config.FraudLakeConfig;
 import java.time.Instant;

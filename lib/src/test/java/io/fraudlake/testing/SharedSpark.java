@@ -19,7 +19,9 @@ public final class SharedSpark {
   private SharedSpark() {}
 
   public static synchronized SparkSession session() {
-    if (session == null) {
+    // A command run in-process stops Spark when it ends (as it must on a laptop); the next test
+    // then gets a new session rather than a stopped one.
+    if (session == null || session.sparkContext().isStopped()) {
       SparkSession.Builder builder = SparkSession.builder()
           .master("local[2]")
           .appName("fraudlake-tests")

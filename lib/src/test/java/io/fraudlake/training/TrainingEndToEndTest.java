@@ -1,5 +1,6 @@
 package io.fraudlake.training;
 
+import io.fraudlake.features.ModelFeatures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

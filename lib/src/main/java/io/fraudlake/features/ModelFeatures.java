@@ -1,4 +1,4 @@
-package io.fraudlake.training;
+package io.fraudlake.features;
 
 import java.util.List;
 import org.apache.spark.sql.types.DataType;
