@@ -104,8 +104,11 @@ public final class DemoRun {
         s.written(), s.duplicates(), s.waiting()));
 
     TrainingResult trained = stage(4, "train", () -> {
-      out.println(String.format(Locale.ROOT, "[4/%d] train: fitting and evaluating on silver ...", STAGES));
-      return new TrainingJob(lakehouse, registry, Progress.to(out, "      train"))
+      // Training is the one long stage without streaming progress: say what is happening before it starts.
+      out.println(String.format(Locale.ROOT, "[4/%d] train: fitting %d trees on the earlier %.0f%% of silver, "
+          + "evaluating on the rest ...", STAGES, config.integer("model.trees"), 100 * config.decimal("model.train-fraction")));
+      // The training job's own step lines would break the one-line-per-stage display.
+      return new TrainingJob(lakehouse, registry, Progress.silent())
           .run(TrainingSettings.fromConfig(config), "challenger", config.string("scoring.alias"));
     }, t -> String.format(Locale.ROOT, "%s version %d @%s, ROC-AUC %.4f, PR-AUC %.4f", t.modelName(), t.version(),
         String.join(" @", t.aliases()), t.metrics().get("roc_auc"), t.metrics().get("pr_auc")));
