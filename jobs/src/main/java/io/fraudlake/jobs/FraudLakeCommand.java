@@ -1,5 +1,6 @@
 package io.fraudlake.jobs;
 
+import io.fraudlake.config.FraudLakeConfig;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
@@ -10,9 +11,14 @@ abstract class FraudLakeCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    try (JobContext context = new JobContext(global.config(configOverrides()))) {
+    try (JobContext context = new JobContext(config())) {
       return run(context);
     }
+  }
+
+  /** The configuration the command runs with; a command with its own runtime folder moves it here. */
+  FraudLakeConfig config() {
+    return global.config(configOverrides());
   }
 
   /** Settings a command's own options imply (e.g. one trigger for every stage); --set still wins. */

@@ -46,11 +46,20 @@ public final class GlobalOptions {
 
   /** The configuration with {@code implied} settings under the user's own --set overrides. */
   public FraudLakeConfig config(Map<String, String> implied) {
+    return config(implied, home());
+  }
+
+  /** As {@link #config(Map)}, with the runtime folder at {@code homeDir} instead of --home. */
+  public FraudLakeConfig config(Map<String, String> implied, Path homeDir) {
     Path confFile = conf != null ? conf : projectRoot().resolve("conf/local.conf");
-    Path homeDir = home != null ? home : defaultHome();
     Map<String, String> merged = new LinkedHashMap<>(implied);
     merged.putAll(overrides);
     return FraudLakeConfig.load(confFile, homeDir, merged);
+  }
+
+  /** The runtime folder: --home, else $FRAUDLAKE_HOME, else data/ in the project. */
+  public Path home() {
+    return home != null ? home : defaultHome();
   }
 
   private static Path defaultHome() {

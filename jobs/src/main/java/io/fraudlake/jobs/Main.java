@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Real-time card-fraud detection on Spark, Delta Lake and MLflow.",
     subcommands = {
+        DemoCommand.class,
         GenerateCommand.class,
         BronzeCommand.class,
         SilverCommand.class,
