@@ -24,33 +24,6 @@ import org.junit.jupiter.api.Test;
 
 /** {@code demo} in-process at a small size: every figure of its report must match the tables it leaves. */
 class DemoCommandTest {
-  private static final String CONF =
-      Path.of(System.getProperty("fraudlake.project.dir", "..")).resolve("conf/local.conf").toString();
-
-  record Outcome(int exit, String out, String err) {}
-
-  private static Outcome run(Path home, String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--conf", CONF, "--home", home.toString(),
-        // The test JVM's one SparkSession is shared: commands must not stop it.
-        "--set", "spark.stop-on-exit=false"));
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.run(all.toArray(String[]::new));
-      return new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-      oldOut.print(out.toString(StandardCharsets.UTF_8));
-      oldErr.print(err.toString(StandardCharsets.UTF_8));
-    }
-  }
-
   private static long figure(String report, String label) {
     Matcher m = Pattern.compile("(?m)^  " + Pattern.quote(label) + " +([0-9,]+)$").matcher(report);
     assertTrue(m.find(), label + " in\n" + report);
@@ -62,7 +35,7 @@ class DemoCommandTest {
     SharedSpark.session();
     Path home = SharedSpark.tempDir("demo-cli");
     String[] demo = {"demo", "--rows", "4000", "--days", "1", "--seed", "7", "--set", "model.trees=20"};
-    Outcome outcome = run(home, demo);
+    CliRun.Outcome outcome = CliRun.run(home, demo);
     assertEquals(0, outcome.exit(), outcome.err());
     String report = outcome.out();
     for (int stage = 1; stage <= 5; stage++) {
@@ -98,12 +71,12 @@ class DemoCommandTest {
     }
 
     assertTrue(report.contains("models:/fraud_isolation_forest@prod = models:/fraud_isolation_forest/1"), report);
-    Outcome show = run(demoHome, "models", "show", "models:/fraud_isolation_forest@prod");
+    CliRun.Outcome show = CliRun.run(demoHome, "models", "show", "models:/fraud_isolation_forest@prod");
     assertEquals(0, show.exit(), show.err());
     assertTrue(show.out().contains("models:/fraud_isolation_forest@prod = models:/fraud_isolation_forest/1"), show.out());
     assertTrue(Files.exists(demoHome.resolve("reports")) && report.contains("roc_curve.png"), report);
 
-    Outcome sql = run(demoHome, "sql", "--format", "csv", "--query", "SELECT count(*) AS n FROM fraud_predictions WHERE is_anomaly");
+    CliRun.Outcome sql = CliRun.run(demoHome, "sql", "--format", "csv", "--query", "SELECT count(*) AS n FROM fraud_predictions WHERE is_anomaly");
     assertEquals(0, sql.exit(), sql.err());
     assertTrue(sql.out().contains(Long.toString(alerts)), sql.out());
   }
@@ -113,7 +86,7 @@ class DemoCommandTest {
     Path home = SharedSpark.tempDir("demo-guard");
     Path keep = Files.createDirectories(home.resolve("demo")).resolve("keep.txt");
     Files.writeString(keep, "mine");
-    Outcome refused = run(home, "demo", "--rows", "100");
+    CliRun.Outcome refused = CliRun.run(home, "demo", "--rows", "100");
     assertEquals(1, refused.exit(), refused.err());
     assertTrue(refused.err().strip().startsWith("fraudlake demo: error: ") && refused.err().contains("--fresh"), refused.err());
     assertTrue(Files.exists(keep));

@@ -16,36 +16,12 @@ import org.junit.jupiter.api.Test;
 
 /** The command line in-process: exit codes, one-line errors, and a small end-to-end run. */
 class MainTest {
-  private record Result(int code, String out, String err) {}
-
-  private static final String CONF =
-      Path.of(System.getProperty("fraudlake.project.dir", "..")).resolve("conf/local.conf").toString();
-
-  private static Result run(Path home, String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--conf", CONF, "--home", home.toString(),
-        "--set", "spark.master=\"local[2]\"", "--set", "spark.console-progress=false", "--set", "spark.shuffle-partitions=2"));
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Main.run(all.toArray(String[]::new));
-      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
-
   private static Path home() throws IOException {
     return Files.createTempDirectory("fraudlake-cli-");
   }
 
-  private static void assertOneLineError(Result r, int code, String expected) {
-    assertEquals(code, r.code(), r.err());
+  private static void assertOneLineError(CliRun.Outcome r, int code, String expected) {
+    assertEquals(code, r.exit(), r.err());
     String[] lines = r.err().strip().split("\\R");
     assertEquals(1, lines.length, r.err());
     assertTrue(lines[0].contains(expected), lines[0]);
@@ -54,24 +30,24 @@ class MainTest {
   @Test
   void badInputIsAOneLineErrorWithANonZeroExit() throws IOException {
     Path home = home();
-    assertOneLineError(run(home, "generate", "--rows", "-5"), 1, "fraudlake generate: error: --rows must be positive, got -5");
-    assertOneLineError(run(home, "generate", "--fraud-rate", "lots"), 2, "'lots' is not a double");
-    assertOneLineError(run(home, "generate", "--start", "yesterday"), 1, "--start: cannot read 'yesterday'");
-    assertOneLineError(run(home, "sql", "--format", "xml", "--query", "SELECT 1"), 1, "unknown format 'xml'");
-    assertOneLineError(run(home, "sql"), 2, "Missing required argument");
-    assertOneLineError(run(home, "sql", "--file", home.resolve("missing.sql").toString()), 1, "cannot read SQL file");
-    assertOneLineError(run(home, "silver", "--once", "--batch"), 1, "--once and --batch exclude each other");
+    assertOneLineError(CliRun.run(home, "generate", "--rows", "-5"), 1, "fraudlake generate: error: --rows must be positive, got -5");
+    assertOneLineError(CliRun.run(home, "generate", "--fraud-rate", "lots"), 2, "'lots' is not a double");
+    assertOneLineError(CliRun.run(home, "generate", "--start", "yesterday"), 1, "--start: cannot read 'yesterday'");
+    assertOneLineError(CliRun.run(home, "sql", "--format", "xml", "--query", "SELECT 1"), 1, "unknown format 'xml'");
+    assertOneLineError(CliRun.run(home, "sql"), 2, "Missing required argument");
+    assertOneLineError(CliRun.run(home, "sql", "--file", home.resolve("missing.sql").toString()), 1, "cannot read SQL file");
+    assertOneLineError(CliRun.run(home, "silver", "--once", "--batch"), 1, "--once and --batch exclude each other");
   }
 
   @Test
   void everyOptionIsDescribedInHelp() throws IOException {
-    Result help = run(home(), "generate", "--help");
-    assertEquals(0, help.code());
+    CliRun.Outcome help = CliRun.run(home(), "generate", "--help");
+    assertEquals(0, help.exit());
     for (String option : List.of("--rows", "--cards", "--fraud-rate", "--start", "--days", "--files", "--seed",
         "--amount-shift", "--foreign-rate", "--home")) {
       assertTrue(help.out().contains(option), option);
     }
-    Result main = run(home(), "--help");
+    CliRun.Outcome main = CliRun.run(home(), "--help");
     for (String command : List.of("generate", "bronze", "silver", "sql")) {
       assertTrue(main.out().contains(command), command);
     }
@@ -80,22 +56,22 @@ class MainTest {
   @Test
   void generateBronzeSilverAndSqlEndToEnd() throws IOException {
     Path home = home();
-    Result generated = run(home, "generate", "--rows", "400", "--cards", "5", "--seed", "3", "--start", "2024-03-10",
+    CliRun.Outcome generated = CliRun.run(home, "generate", "--rows", "400", "--cards", "5", "--seed", "3", "--start", "2024-03-10",
         "--files", "2");
-    assertEquals(0, generated.code(), generated.err());
+    assertEquals(0, generated.exit(), generated.err());
     assertTrue(generated.out().startsWith("generate: 400 rows"), generated.out());
     try (Stream<Path> files = Files.list(home.resolve("landing"))) {
       assertEquals(2, files.count());
     }
-    Result bronze = run(home, "bronze", "--once");
-    assertEquals(0, bronze.code(), bronze.err());
+    CliRun.Outcome bronze = CliRun.run(home, "bronze", "--once");
+    assertEquals(0, bronze.exit(), bronze.err());
     assertTrue(bronze.out().contains("bronze: 400 rows written to bronze_transactions, 0 quarantined"), bronze.out());
-    Result silver = run(home, "silver", "--once");
-    assertEquals(0, silver.code(), silver.err());
+    CliRun.Outcome silver = CliRun.run(home, "silver", "--once");
+    assertEquals(0, silver.exit(), silver.err());
     assertTrue(silver.out().contains("waiting for the watermark"), silver.out());
-    Result sql = run(home, "sql", "--format", "csv", "--query",
+    CliRun.Outcome sql = CliRun.run(home, "sql", "--format", "csv", "--query",
         "SELECT count(*) + (SELECT count(*) FROM bronze_quarantine) AS n FROM bronze_transactions");
-    assertEquals(0, sql.code(), sql.err());
+    assertEquals(0, sql.exit(), sql.err());
     assertEquals("n\n400\n", sql.out());
   }
 }
