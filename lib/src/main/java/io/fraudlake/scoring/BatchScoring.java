@@ -43,7 +43,7 @@ public final class BatchScoring {
     Dataset<Row> scored = Scorer.score(unique, model, new Timestamp(System.currentTimeMillis()));
     lakehouse.createIfMissing(output, GoldSchema.PREDICTIONS);
     long inputRows = unique.count();
-    long inserted = DeltaWrites.insertNew(lakehouse, scored, output);
+    long inserted = DeltaTables.insertNew(lakehouse, scored, output);
     return new Result(inputName, output, inputRows, inserted, model.label());
   }
 

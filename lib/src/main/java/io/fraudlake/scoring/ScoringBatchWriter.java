@@ -79,13 +79,13 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       long rows = stats.getLong(0);
       long statsDone = System.nanoTime();
       if (rows > 0) {
-        DeltaWrites.appendOnce(lakehouse, scored, Tables.GOLD, appId, batchId);
+        io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, scored, Tables.GOLD, appId, batchId);
       }
       long goldDone = System.nanoTime();
       BatchMetrics metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
           stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
           (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
-      DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
+      io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
       LOG.debug("batch {}: score+stats {} ms, gold {} ms, metrics {} ms", batchId, (statsDone - started) / 1_000_000,
           (goldDone - statsDone) / 1_000_000, (System.nanoTime() - goldDone) / 1_000_000);
       status.batchDone(metrics);
@@ -108,7 +108,7 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     if (range.getLong(2) == 0 || (allTimed && !h.mayOverlap(batchMin, batchMax))) {
       return batch;
     }
-    Dataset<Row> before = DeltaWrites.readVersion(lakehouse, Tables.GOLD, h.goldVersion());
+    Dataset<Row> before = DeltaTables.readVersion(lakehouse, Tables.GOLD, h.goldVersion());
     if (allTimed) {
       before = before.where(col(GoldSchema.EVENT_TIMESTAMP).between(lit(batchMin), lit(batchMax)));
     }

@@ -98,15 +98,15 @@ public final class ScoringStream {
     if (!maxBytes.isBlank()) {
       reader = reader.option("maxBytesPerTrigger", maxBytes);
     }
-    return DeltaWrites.isCatalogMode(lakehouse)
+    return lakehouse.catalogMode()
         ? reader.table(lakehouse.qualifiedName(Tables.SILVER))
         : reader.load(lakehouse.path(Tables.SILVER).toString());
   }
 
   /** What gold holds now, if anything: a new checkpoint must not score those transactions again. */
   private Optional<GoldHorizon> goldHorizon() {
-    long version = DeltaWrites.latestVersion(lakehouse, Tables.GOLD);
-    Row r = DeltaWrites.readVersion(lakehouse, Tables.GOLD, version)
+    long version = DeltaTables.latestVersion(lakehouse, Tables.GOLD);
+    Row r = DeltaTables.readVersion(lakehouse, Tables.GOLD, version)
         .agg(count(lit(1)), min(col(GoldSchema.EVENT_TIMESTAMP)), max(col(GoldSchema.EVENT_TIMESTAMP)))
         .first();
     long rows = r.getLong(0);

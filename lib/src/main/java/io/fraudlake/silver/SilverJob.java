@@ -134,7 +134,7 @@ public final class SilverJob {
     Dataset<Row> silver = features(unique);
     org.apache.spark.sql.DataFrameWriter<Row> writer = silver.write().format("delta").mode("overwrite")
         .option("overwriteSchema", "true");
-    if (lakehouse.config().string("lakehouse.mode").equals("catalog")) {
+    if (lakehouse.catalogMode()) {
       writer.saveAsTable(lakehouse.qualifiedName(targetTable));
     } else {
       writer.save(lakehouse.path(targetTable).toString());
@@ -155,7 +155,7 @@ public final class SilverJob {
     lakehouse.createIfMissing(Tables.SILVER, SILVER_SCHEMA);
     org.apache.spark.sql.streaming.DataStreamReader reader = lakehouse.readStreamOf(Tables.BRONZE)
         .option("maxFilesPerTrigger", lakehouse.config().integer("silver.max-files-per-trigger"));
-    Dataset<Row> bronze = (lakehouse.config().string("lakehouse.mode").equals("catalog")
+    Dataset<Row> bronze = (lakehouse.catalogMode()
         ? reader.table(lakehouse.qualifiedName(Tables.BRONZE))
         : reader.load(lakehouse.path(Tables.BRONZE).toString()))
         .select(cols(EVENT_COLUMNS));

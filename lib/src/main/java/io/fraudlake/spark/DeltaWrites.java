@@ -26,6 +26,10 @@ public final class DeltaWrites {
     return "fraudlake-" + purpose + "-" + (queryId == null ? "batch" : queryId);
   }
 
+  /**
+   * Appends unless this table already committed {@code (appId, version)}: Delta records the pair in
+   * the same commit as the rows, so a micro-batch replayed after a crash is skipped atomically.
+   */
   public static void appendOnce(Lakehouse lakehouse, Dataset<Row> rows, String table, String appId, long version) {
     DataFrameWriter<Row> writer = rows.write().format("delta").mode("append")
         .option("txnAppId", appId)
@@ -34,7 +38,7 @@ public final class DeltaWrites {
   }
 
   static void save(Lakehouse lakehouse, DataFrameWriter<Row> writer, String table) {
-    if (lakehouse.config().string("lakehouse.mode").equals("catalog")) {
+    if (lakehouse.catalogMode()) {
       writer.saveAsTable(lakehouse.qualifiedName(table));
     } else {
       writer.save(lakehouse.path(table).toString());

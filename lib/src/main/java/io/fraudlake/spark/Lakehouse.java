@@ -33,6 +33,11 @@ public final class Lakehouse {
     this.catalogMode = mode.equals("catalog");
   }
 
+  /** True when tables are catalog names (Databricks, a metastore), false when they are Delta folders. */
+  public boolean catalogMode() {
+    return catalogMode;
+  }
+
   public SparkSession spark() {
     return spark;
   }

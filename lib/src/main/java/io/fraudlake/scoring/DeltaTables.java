@@ -3,29 +3,16 @@ package io.fraudlake.scoring;
 import io.delta.tables.DeltaTable;
 import io.fraudlake.spark.Lakehouse;
 import java.util.Map;
-import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
-/** The two write paths of scoring: idempotent appends for streams, insert-only merges for backfills. */
-final class DeltaWrites {
-  private DeltaWrites() {}
-
-  /**
-   * Appends unless this table already committed {@code (appId, version)}: Delta records the pair in
-   * the same commit as the rows, so a micro-batch replayed after a crash is skipped atomically.
-   */
-  static void appendOnce(Lakehouse lakehouse, Dataset<Row> rows, String table, String appId, long version) {
-    DataFrameWriter<Row> writer = rows.write().format("delta").mode("append")
-        .option("txnAppId", appId)
-        .option("txnVersion", version);
-    if (isCatalogMode(lakehouse)) {
-      writer.saveAsTable(lakehouse.qualifiedName(table));
-    } else {
-      writer.save(lakehouse.path(table).toString());
-    }
-  }
+/**
+ * What scoring needs of Delta beyond the shared idempotent append ({@link io.fraudlake.spark.DeltaWrites}):
+ * insert-only merges for backfills, and reading gold as of one commit for checkpoint resets.
+ */
+final class DeltaTables {
+  private DeltaTables() {}
 
   /**
    * Inserts the rows whose TransactionID the table does not hold yet. Returns the number inserted.
@@ -50,7 +37,7 @@ final class DeltaWrites {
   /** A table as it was at one commit. */
   static Dataset<Row> readVersion(Lakehouse lakehouse, String table, long version) {
     SparkSession spark = lakehouse.spark();
-    if (isCatalogMode(lakehouse)) {
+    if (lakehouse.catalogMode()) {
       return spark.sql("SELECT * FROM " + lakehouse.qualifiedName(table) + " VERSION AS OF " + version);
     }
     return spark.read().format("delta").option("versionAsOf", version).load(lakehouse.path(table).toString());
@@ -60,7 +47,4 @@ final class DeltaWrites {
     return lakehouse.deltaTable(table).history(1).select("version").first().getLong(0);
   }
 
-  static boolean isCatalogMode(Lakehouse lakehouse) {
-    return lakehouse.config().string("lakehouse.mode").equals("catalog");
-  }
 }
