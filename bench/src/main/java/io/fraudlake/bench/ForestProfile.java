@@ -35,9 +35,10 @@ import org.apache.spark.sql.types.DataTypes;
  *       contamination, so the difference is the threshold's cost;
  *   <li>quantile: approxQuantile alone over already computed, cached scores, at the estimator's
  *       relative error 1e-4 and at 1e-3;
- *   <li>score_udf: transform + sum of the score (the UDF path), vs noop_vector_udf, a UDF over the same
+ *   <li>score_udf: transform + sum of the score (the model's block path), vs row_udf, a UDF scoring
+ *       one row at a time (the path streaming datasets take), vs noop_vector_udf, a UDF over the same
  *       vector column that does no work (Spark's per-row cost of a vector UDF), vs batch_partitions,
- *       mapPartitions feeding the scorer's batch API.
+ *       mapPartitions of external Rows feeding the scorer's batch API.
  *   <li>driver_distinct vs driver_repeated: the batch API on one driver thread over every row, and
  *       over the same 8192 rows repeated as RawScorerBenchmark does, to tell cache effects apart.
  * </ul>
@@ -52,7 +53,7 @@ public final class ForestProfile {
    */
   private static volatile FlatForest localScorer;
   private static final List<String> STEPS = List.of("scan", "fit_trees", "fit_full", "quantile_1e-4",
-      "quantile_1e-3", "score_udf", "noop_vector_udf", "batch_partitions", "driver_distinct", "driver_repeated");
+      "quantile_1e-3", "score_udf", "row_udf", "noop_vector_udf", "batch_partitions", "driver_distinct", "driver_repeated");
 
   private ForestProfile() {}
 
@@ -87,6 +88,9 @@ public final class ForestProfile {
       step(steps, seconds, "quantile_1e-4", reps, () -> scores.stat().approxQuantile("fraud_score", new double[] {0.965}, 1e-4));
       step(steps, seconds, "quantile_1e-3", reps, () -> scores.stat().approxQuantile("fraud_score", new double[] {0.965}, 1e-3));
       step(steps, seconds, "score_udf", reps, () -> model.transform(features).agg(sum("fraud_score")).first());
+      UDF1<Vector, Double> rowByRow = v -> localScorer.score(v.toArray());
+      step(steps, seconds, "row_udf", reps, () -> features
+          .agg(sum(udf(rowByRow, DataTypes.DoubleType).apply(col("features")))).first());
       step(steps, seconds, "noop_vector_udf", reps, () -> features
           .agg(sum(udf(noop, DataTypes.DoubleType).apply(col("features")))).first());
       step(steps, seconds, "batch_partitions", reps, () -> features
@@ -117,7 +121,7 @@ public final class ForestProfile {
       StringBuilder json = new StringBuilder("{\"impl\":\"fraudlake_profile\",\"rows\":" + rows
           + ",\"cores\":" + spark.sparkContext().defaultParallelism() + ",\"reps\":" + reps);
       seconds.forEach((k, v) -> json.append(String.format(Locale.ROOT, ",\"%s_s\":%.4f", k, v)));
-      for (String k : List.of("score_udf", "noop_vector_udf", "batch_partitions", "driver_distinct", "driver_repeated")) {
+      for (String k : List.of("score_udf", "row_udf", "noop_vector_udf", "batch_partitions", "driver_distinct", "driver_repeated")) {
         if (seconds.containsKey(k)) json.append(String.format(Locale.ROOT, ",\"%s_rows_per_s\":%.0f", k, rows / seconds.get(k)));
       }
       System.out.println(json.append('}'));
@@ -158,15 +162,24 @@ public final class ForestProfile {
     }
   }
 
+  /**
+   * Median wall seconds of {@code reps} runs after one warm-up. The process CPU seconds of each run
+   * are printed beside them: on a shared machine they move much less than wall time with the load.
+   */
   private static double median(int reps, Supplier<Object> work) {
     work.get();
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     List<Double> times = new ArrayList<>();
+    List<Double> cpu = new ArrayList<>();
     for (int i = 0; i < reps; i++) {
+      long c0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
       work.get();
       times.add((System.nanoTime() - t0) / 1e9);
+      cpu.add((os.getProcessCpuTime() - c0) / 1e9);
     }
-    System.err.println("profile step: " + times);
+    System.err.println("profile step: wall " + times + " cpu " + cpu);
     return Measurement.median(times);
   }
 }

@@ -12,7 +12,8 @@ import java.util.Arrays;
  * outside Spark; Spark ships the arrays (see {@link ForestArrays}), never this object.
  */
 public final class FlatForest {
-  private static final int BLOCK = 64;
+  /** Rows per block of the bulk scorer: 64 rows of a few features fit in L1 beside one tree. */
+  static final int BLOCK_ROWS = 64;
 
   private final ForestArrays arrays;
   private final int[] roots;
@@ -96,42 +97,66 @@ public final class FlatForest {
 
   /**
    * Scores many rows at once. Rows are copied in blocks into one contiguous array and walked tree by
-   * tree, so the independent walks of a block overlap in the CPU.
+   * tree (see {@link #scoreBlock}).
    */
   public void score(double[][] rows, double[] out) {
     if (out.length < rows.length) {
       throw new IllegalArgumentException("out has " + out.length + " slots for " + rows.length + " rows");
     }
     int width = arrays.numFeatures;
-    double[] block = new double[BLOCK * width];
-    int[] walk = new int[BLOCK];
-    double[] totals = new double[BLOCK];
-    for (int start = 0; start < rows.length; start += BLOCK) {
-      int count = Math.min(BLOCK, rows.length - start);
+    double[] block = new double[BLOCK_ROWS * width];
+    double[] scores = new double[BLOCK_ROWS];
+    BlockWalk walk = new BlockWalk();
+    for (int start = 0; start < rows.length; start += BLOCK_ROWS) {
+      int count = Math.min(BLOCK_ROWS, rows.length - start);
       for (int i = 0; i < count; i++) {
         checkWidth(rows[start + i]);
         System.arraycopy(rows[start + i], 0, block, i * width, width);
       }
-      Arrays.fill(totals, 0, count, 0.0);
-      for (int t = 0; t < roots.length; t++) {
-        Arrays.fill(walk, 0, count, roots[t]);
-        for (int step = heights[t]; step > 0; step--) {
-          for (int i = 0; i < count; i++) {
-            int node = walk[i];
-            long childAndFeature = nodes[2 * node + 1];
-            double split = Double.longBitsToDouble(nodes[2 * node]);
-            walk[i] = (int) (childAndFeature >>> 32)
-                + (int) (Double.doubleToRawLongBits(split - block[i * width + (int) childAndFeature]) >>> 63);
-          }
-        }
+      scoreBlock(block, count, scores, walk);
+      System.arraycopy(scores, 0, out, start, count);
+    }
+  }
+
+  /**
+   * Scores {@code count} rows laid out one after another in {@code block} (row {@code i}'s feature
+   * {@code f} at {@code i * numFeatures() + f}) into {@code out[0..count)}. The caller has checked
+   * that every value is finite. One tree at a time walks every row of the block, so the tree stays
+   * in the L1 cache and the block's independent walks overlap in the CPU; walking row by row instead
+   * drags the whole forest (megabytes) through the caches for every row.
+   */
+  void scoreBlock(double[] block, int count, double[] out, BlockWalk scratch) {
+    if (count > BLOCK_ROWS) {
+      throw new IllegalArgumentException("a block holds at most " + BLOCK_ROWS + " rows, got " + count);
+    }
+    int width = arrays.numFeatures;
+    int[] walk = scratch.nodes;
+    double[] totals = scratch.totals;
+    Arrays.fill(totals, 0, count, 0.0);
+    for (int t = 0; t < roots.length; t++) {
+      Arrays.fill(walk, 0, count, roots[t]);
+      for (int step = heights[t]; step > 0; step--) {
         for (int i = 0; i < count; i++) {
-          totals[i] += leafPathLength[walk[i]];
+          int node = walk[i];
+          long childAndFeature = nodes[2 * node + 1];
+          double split = Double.longBitsToDouble(nodes[2 * node]);
+          walk[i] = (int) (childAndFeature >>> 32)
+              + (int) (Double.doubleToRawLongBits(split - block[i * width + (int) childAndFeature]) >>> 63);
         }
       }
       for (int i = 0; i < count; i++) {
-        out[start + i] = toScore(totals[i]);
+        totals[i] += leafPathLength[walk[i]];
       }
     }
+    for (int i = 0; i < count; i++) {
+      out[i] = toScore(totals[i]);
+    }
+  }
+
+  /** Per-thread scratch space of {@link #scoreBlock}, reused from block to block. */
+  static final class BlockWalk {
+    final int[] nodes = new int[BLOCK_ROWS];
+    final double[] totals = new double[BLOCK_ROWS];
   }
 
   private int next(int node, double[] x) {

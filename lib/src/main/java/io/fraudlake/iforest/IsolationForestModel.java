@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.attribute.AttributeGroup;
@@ -26,6 +27,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
@@ -108,9 +110,6 @@ public final class IsolationForestModel extends Model<IsolationForestModel> impl
     return threshold;
   }
 
-
-
-
   public double threshold() {
     return (Double) $(threshold);
   }
@@ -157,12 +156,23 @@ public final class IsolationForestModel extends Model<IsolationForestModel> impl
     return trees;
   }
 
+  /**
+   * Adds the score and prediction columns. A batch dataset is scored partition by partition in
+   * blocks (see {@link ForestPartitionScorer}), the fast path; a streaming one, whose plan cannot
+   * become an RDD, row by row through a UDF. Both give the same scores.
+   */
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
-    transformSchema(dataset.schema());
-    String score = getScoreCol();
-    Dataset<Row> scored = dataset.withColumn(score, scoreColumn(dataset.sparkSession()));
-    return scored.withColumn(getPredictionCol(), functions.col(quoted(score)).geq(threshold()));
+    StructType outSchema = transformSchema(dataset.schema());
+    SparkSession spark = dataset.sparkSession();
+    if (dataset.isStreaming()) {
+      String score = getScoreCol();
+      Dataset<Row> scored = dataset.withColumn(score, scoreColumn(spark));
+      return scored.withColumn(getPredictionCol(), functions.col(quoted(score)).geq(threshold()));
+    }
+    JavaRDD<InternalRow> scored = dataset.queryExecution().toRdd().toJavaRDD()
+        .mapPartitions(new ForestPartitionScorer(broadcastForest(spark), dataset.schema(), getFeaturesCol(), threshold()));
+    return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(scored.rdd(), outSchema, false);
   }
 
   @Override
@@ -202,19 +212,23 @@ public final class IsolationForestModel extends Model<IsolationForestModel> impl
 
   /** The q-quantile of this model's scores over a dataset (Spark's approxQuantile). */
   double scoreQuantile(Dataset<?> dataset, double quantile, double relativeError) {
-    double[] result = dataset.select(scoreColumn(dataset.sparkSession()).as("score"))
-        .stat().approxQuantile("score", new double[] {quantile}, relativeError);
-    return result[0];
+    Dataset<Row> scores = transform(dataset.select(functions.col(quoted(getFeaturesCol()))));
+    return scores.stat().approxQuantile(getScoreCol(), new double[] {quantile}, relativeError)[0];
   }
 
-  private synchronized Column scoreColumn(SparkSession spark) {
+  private Column scoreColumn(SparkSession spark) {
+    UserDefinedFunction score = functions.udf(new ForestScoreFunction(broadcastForest(spark), getFeaturesCol()),
+        DataTypes.DoubleType);
+    return score.apply(functions.col(quoted(getFeaturesCol())));
+  }
+
+  /** The forest's arrays, broadcast once per model (again only if the broadcast was destroyed). */
+  private synchronized Broadcast<ForestArrays> broadcastForest(SparkSession spark) {
     if (broadcast == null || !broadcast.isValid()) {
       broadcast = spark.sparkContext().broadcast(forest.arrays(),
           scala.reflect.ClassTag$.MODULE$.apply(ForestArrays.class));
     }
-    UserDefinedFunction score = functions.udf(new ForestScoreFunction(broadcast, getFeaturesCol()),
-        DataTypes.DoubleType);
-    return score.apply(functions.col(quoted(getFeaturesCol())));
+    return broadcast;
   }
 
   private static String quoted(String column) {
