@@ -12,6 +12,8 @@ import io.fraudlake.registry.MlflowModelDirectory;
 import io.fraudlake.registry.Signature;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
+import io.fraudlake.sql.SqlRunner;
+import io.fraudlake.sql.SqlScript;
 import io.fraudlake.testing.SharedSpark;
 import io.fraudlake.training.FeatureReference;
 import java.nio.file.Files;
@@ -140,6 +142,13 @@ class FeatureDriftStreamTest {
     assertEquals(shifted.size(), warnings.size(), String.join("\n", warnings));
     assertTrue(warnings.stream().anyMatch(w -> w.contains("TransactionAmt PSI ") && w.contains("in batch 2 ")
         && w.contains("fraud_isolation_forest v3")), String.join("\n", warnings));
+
+    lakehouse.registerTables();
+    List<List<Row>> notebook = SqlScript.statements(SqlRunner.readFile(SharedSpark.projectDir().resolve("notebooks/feature_drift.sql")))
+        .stream().map(sql -> spark.sql(sql).collectAsList()).toList();
+    assertEquals(shifted, Set.copyOf(notebook.get(0).stream().map(r -> r.<String>getAs("feature")).toList()),
+        "the notebook's drifted features of version 3");
+    assertEquals(Set.of(1L), Set.copyOf(notebook.get(0).stream().map(r -> r.<Long>getAs("batches_drifted")).toList()));
 
     // A crash after batch 2 reached the tables but before Spark recorded it: the batch is replayed.
     Path commits = ScoringStream.checkpointOf(lakehouse).dir().resolve("commits");
