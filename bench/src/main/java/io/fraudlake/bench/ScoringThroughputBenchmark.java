@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
 import io.fraudlake.config.FraudLakeConfig;
+import io.fraudlake.features.ModelFeatures;
 import io.fraudlake.iforest.IsolationForest;
 import io.fraudlake.scoring.GoldSchema;
 import io.fraudlake.scoring.ModelSource;
@@ -14,6 +15,7 @@ import io.fraudlake.scoring.ScoringStream;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.SparkSessions;
 import io.fraudlake.spark.Tables;
+import io.fraudlake.training.FeatureReference;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineStage;
@@ -40,10 +43,12 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 /**
  * Scoring throughput and latency, silver → foreachBatch → gold, through the production code path
  * (ScoringStream, idempotent appends, batch metrics):
- * (a) the Isolation Forest (200 trees, 256 samples) on {@code --rows} silver rows, available-now;
+ * (a) the Isolation Forest (200 trees, 256 samples) on {@code --rows} silver rows, available-now,
+ * with feature drift measured against the training sample (fraud_feature_drift);
+ * (a') the same forest without a feature reference, so without drift: what drift costs;
  * (b) the same pipeline with the model replaced by a constant-score copy: the engine floor;
  * (c) latency from a silver commit to the commit of its gold rows, with a {@code --trigger} trigger
- * and a producer appending {@code --rate} events per second for {@code --seconds}.
+ * and a producer appending {@code --rate} events per second for {@code --seconds}, with and without drift.
  *
  * <p>Options: --rows 1000000 --files 20 --files-per-trigger 2 --repeat 2 --rate 2000 --seconds 30
  * --trigger "1 second" --home DIR --master local[*].
@@ -86,16 +91,23 @@ public final class ScoringThroughputBenchmark {
     writeSilver(rows, files, 0, Tables.SILVER);
     ScoringModel forest = fitForest();
     ScoringModel copy = new ScoringModel(forest.name(), "copy", constantScore(), forest.signature(), "plain copy");
+    ScoringModel noDrift = new ScoringModel(forest.name(), forest.version(), forest.transformer(), forest.signature(),
+        "fitted in the benchmark, no feature reference");
 
     double scoring = 0;
+    double withoutDrift = 0;
     double floor = 0;
     for (int i = 1; i <= repeat; i++) {
       floor = throughput("(b) plain copy   ", copy, rows, i);
+      withoutDrift = throughput("(a') forest, no drift", noDrift, rows, i);
       scoring = throughput("(a) forest score ", forest, rows, i);
     }
     System.out.printf(Locale.ROOT, "RESULT throughput scoring %.0f rows/s, engine floor %.0f rows/s, ratio (a)/(b) %.1f%%%n",
         scoring, floor, 100 * scoring / floor);
+    System.out.printf(Locale.ROOT, "RESULT drift: scoring %.0f rows/s with drift, %.0f rows/s without (%.1f%%)%n",
+        scoring, withoutDrift, 100 * scoring / withoutDrift);
     latency(forest);
+    latency(noDrift);
   }
 
   /** Silver-shaped rows: raw columns and the 8 features with contract types, ~3.5% unusual. */
@@ -134,8 +146,10 @@ public final class ScoringThroughputBenchmark {
         .setFeaturesCol("features");
     Dataset<Row> sample = lakehouse.read(Tables.SILVER).limit(100_000);
     Transformer model = new Pipeline().setStages(new PipelineStage[] {assembler, scaler, forest}).fit(sample);
+    FeatureReference reference = FeatureReference.compute(sample, ModelFeatures.NAMES, 10);
     System.out.printf(Locale.ROOT, "fitted the forest (200 trees, 256 samples) in %.1fs%n", (System.nanoTime() - started) / 1e9);
-    return new ScoringModel("fraud_isolation_forest", "bench", model, GoldSchema.FEATURES, "fitted in the benchmark");
+    return new ScoringModel("fraud_isolation_forest", "bench", model, GoldSchema.FEATURES, "fitted in the benchmark",
+        Optional.of(reference));
   }
 
   /** The scoring step replaced by a copy: same columns out, no model work. */
@@ -155,8 +169,9 @@ public final class ScoringThroughputBenchmark {
       throw new IllegalStateException(label + ": gold holds " + written + " rows, expected " + rows);
     }
     double rate = rows / seconds;
-    System.out.printf(Locale.ROOT, "%s round %d: %d rows in %d batches, %.1fs, %.0f rows/s%n",
-        label, round, rows, status.batches(), seconds, rate);
+    long driftRows = lakehouse.read(Tables.FEATURE_DRIFT).count();
+    System.out.printf(Locale.ROOT, "%s round %d: %d rows in %d batches, %.1fs, %.0f rows/s, %d drift rows%n",
+        label, round, rows, status.batches(), seconds, rate, driftRows);
     return rate;
   }
 
@@ -200,15 +215,16 @@ public final class ScoringThroughputBenchmark {
         .select(expr("(unix_millis(gold_at) - unix_millis(silver_at)) / 1000.0").as("latency"))
         .agg(expr("count(1)"), expr("percentile(latency, 0.5)"), expr("percentile(latency, 0.95)"), expr("max(latency)"))
         .first();
-    System.out.printf(Locale.ROOT, "RESULT latency silver commit → gold commit at %d events/s for %ds, trigger %s: "
-            + "%d rows, p50 %.2fs, p95 %.2fs, max %.2fs (%d batches)%n",
-        rate, seconds, options.getOrDefault("trigger", "1 second"), p.getLong(0), p.getDouble(1), p.getDouble(2),
-        p.getDouble(3), status.batches());
+    System.out.printf(Locale.ROOT, "RESULT latency silver commit → gold commit at %d events/s for %ds, trigger %s, %s: "
+            + "%d rows, p50 %.2fs, p95 %.2fs, max %.2fs (%d batches, %d drift rows)%n",
+        rate, seconds, options.getOrDefault("trigger", "1 second"), model.featureReference().isPresent() ? "drift" : "no drift",
+        p.getLong(0), p.getDouble(1), p.getDouble(2), p.getDouble(3), status.batches(), lakehouse.read(Tables.FEATURE_DRIFT).count());
   }
 
   private void clearOutputs() {
     deleteFolder(lakehouse.path(Tables.GOLD));
     deleteFolder(lakehouse.path(Tables.BATCH_METRICS));
+    deleteFolder(lakehouse.path(Tables.FEATURE_DRIFT));
     deleteFolder(lakehouse.checkpoint(ScoringStream.QUERY_NAME));
   }
 

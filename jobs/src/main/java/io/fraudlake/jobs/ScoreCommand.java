@@ -18,7 +18,9 @@ import picocli.CommandLine.Option;
         "Scores silver_transactions_base into the gold table fraud_predictions with the production model "
             + "(models:/fraud_isolation_forest@prod), exactly once: streaming by default, --once for what is there now, "
             + "--batch --input for a one-pass backfill of any table.",
-        "Rows, anomalies, model version and lag of every batch go to fraud_batch_metrics and to a live status line."})
+        "Rows, anomalies, model version and lag of every batch go to fraud_batch_metrics and to a live status line; "
+            + "the PSI of each feature against the model's training data to fraud_feature_drift (batches of at least "
+            + "monitoring.min-drift-rows rows)."})
 final class ScoreCommand extends FraudLakeCommand {
   @Option(names = "--once", description = "Score what silver holds now (available-now trigger) and stop.")
   boolean once;

@@ -7,7 +7,7 @@ import java.util.List;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** Column contracts of the scoring outputs (DESIGN.md): gold predictions and per-batch metrics. */
+/** Column contracts of the scoring outputs (DESIGN.md): gold predictions, per-batch metrics and feature drift. */
 public final class GoldSchema {
   public static final String TRANSACTION_ID = "TransactionID";
   public static final String EVENT_TIMESTAMP = "event_timestamp";
@@ -49,6 +49,28 @@ public final class GoldSchema {
       .add("max_event_time", DataTypes.TimestampType)
       .add("lag_seconds", DataTypes.DoubleType)
       .add(SCORED_AT, DataTypes.TimestampType, false);
+
+  /**
+   * fraud_feature_drift: per scoring micro-batch (of at least monitoring.min-drift-rows rows) and
+   * model feature, how far the batch is from the model's training data (see FeatureDrift).
+   */
+  public static final StructType FEATURE_DRIFT = new StructType()
+      .add("query_id", DataTypes.StringType, false)
+      .add("batch_id", DataTypes.LongType, false)
+      .add(MODEL_NAME, DataTypes.StringType, false)
+      .add(MODEL_VERSION, DataTypes.StringType, false)
+      .add("feature", DataTypes.StringType, false)
+      .add("rows", DataTypes.LongType, false)
+      .add("psi", DataTypes.DoubleType)
+      .add("psi_threshold", DataTypes.DoubleType, false)
+      .add("drifted", DataTypes.BooleanType)
+      .add("batch_mean", DataTypes.DoubleType)
+      .add("reference_mean", DataTypes.DoubleType)
+      .add("batch_shares", DataTypes.createArrayType(DataTypes.DoubleType, false), false)
+      .add("reference_shares", DataTypes.createArrayType(DataTypes.DoubleType, false), false)
+      .add("window_start", DataTypes.TimestampType)
+      .add("window_end", DataTypes.TimestampType)
+      .add("computed_at", DataTypes.TimestampType, false);
 
   /**
    * The 8 model features with their contract types: the signature of a saved Spark ML model that

@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.registry.MlflowModelDirectory;
+import io.fraudlake.training.FeatureReference;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.stream.Stream;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.sql.types.StructType;
 
@@ -18,21 +22,30 @@ import org.apache.spark.sql.types.StructType;
  * the label the caller gives (the folder name by default).
  */
 public final class ModelDirectorySource implements ModelSource {
+  private static final Logger LOG = LogManager.getLogger(ModelDirectorySource.class);
   private final Path dir;
   private final String name;
   private final String version;
   private final StructType signature;
+  private final Optional<FeatureReference> reference;
 
   public ModelDirectorySource(Path dir, String name, String version, StructType signature) {
+    this(dir, name, version, signature, Optional.empty());
+  }
+
+  public ModelDirectorySource(Path dir, String name, String version, StructType signature,
+      Optional<FeatureReference> reference) {
     this.dir = dir.toAbsolutePath().normalize();
     this.name = name;
     this.version = version;
     this.signature = signature;
+    this.reference = reference;
   }
 
   /**
-   * A saved model labelled with its folder name: an MLflow model directory (its Spark flavor and
-   * signature are used) or a plain Spark ML folder (taken to expect the 8 contract features).
+   * A saved model labelled with its folder name: an MLflow model directory (its Spark flavor,
+   * signature and feature reference are used) or a plain Spark ML folder (taken to expect the 8
+   * contract features; no feature reference, so no drift is measured).
    */
   public static ModelDirectorySource of(Path dir, String name) {
     Path normalized = dir.toAbsolutePath().normalize();
@@ -43,7 +56,7 @@ public final class ModelDirectorySource implements ModelSource {
     if (Files.isRegularFile(normalized.resolve(MlflowModelDirectory.MLMODEL))) {
       MlflowModelDirectory mlflow = MlflowModelDirectory.read(normalized);
       return new ModelDirectorySource(mlflow.sparkModelPath(), name, version,
-          MlflowSignatures.inputSchema(mlflow.signature(), name));
+          MlflowSignatures.inputSchema(mlflow.signature(), name), featureReference(mlflow, name + " v" + version));
     }
     return new ModelDirectorySource(normalized, name, version, GoldSchema.FEATURES);
   }
@@ -63,7 +76,21 @@ public final class ModelDirectorySource implements ModelSource {
     if (!requested.equals(version)) {
       throw new FraudLakeException(describe() + " holds version " + version + ", not " + requested);
     }
-    return new ScoringModel(name, version, loadTransformer(dir), signature, dir.toString());
+    return new ScoringModel(name, version, loadTransformer(dir), signature, dir.toString(), reference);
+  }
+
+  /**
+   * The training statistics logged beside an MLflow model, if any. One that cannot be read costs
+   * drift monitoring for this model, not scoring: a warning, and the model scores without it.
+   */
+  static Optional<FeatureReference> featureReference(MlflowModelDirectory model, String label) {
+    Optional<Path> file = model.file(FeatureReference.FILE_NAME);
+    try {
+      return file.map(FeatureReference::read);
+    } catch (FraudLakeException e) {
+      LOG.warn("{}: {}; no feature drift is measured for this model", label, e.getMessage());
+      return Optional.empty();
+    }
   }
 
   /**

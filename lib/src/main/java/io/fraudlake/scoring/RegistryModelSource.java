@@ -59,7 +59,9 @@ public final class RegistryModelSource implements ModelSource {
       }
     }
     MlflowModelDirectory dir = MlflowModelDirectory.read(local);
+    String label = uri.name() + " v" + version;
     return new ScoringModel(uri.name(), version, ModelDirectorySource.loadTransformer(dir.sparkModelPath()),
-        MlflowSignatures.inputSchema(dir.signature(), uri.name() + " v" + version), "models:/" + uri.name() + "/" + version);
+        MlflowSignatures.inputSchema(dir.signature(), label), "models:/" + uri.name() + "/" + version,
+        ModelDirectorySource.featureReference(dir, label));
   }
 }

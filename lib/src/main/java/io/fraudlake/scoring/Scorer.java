@@ -4,6 +4,8 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -18,9 +20,17 @@ public final class Scorer {
    * selects the gold columns. All rows share {@code scoredAt} so a batch is recognisable in gold.
    */
   public static Dataset<Row> score(Dataset<Row> input, ScoringModel model, Timestamp scoredAt) {
+    return score(input, model, scoredAt, List.of());
+  }
+
+  /**
+   * Like {@link #score(Dataset, ScoringModel, Timestamp)}, followed by the input columns {@code keep}
+   * that gold does not have (e.g. the features drift monitoring reads from the same persisted batch);
+   * {@link #gold} selects gold's columns again for the write.
+   */
+  public static Dataset<Row> score(Dataset<Row> input, ScoringModel model, Timestamp scoredAt, List<String> keep) {
     Dataset<Row> scored = model.transformer().transform(input);
-    Column[] columns = new Column[GoldSchema.PREDICTIONS.size()];
-    int i = 0;
+    List<Column> columns = new ArrayList<>();
     for (StructField field : GoldSchema.PREDICTIONS.fields()) {
       Column value = switch (field.name()) {
         case GoldSchema.MODEL_NAME -> lit(model.name());
@@ -28,8 +38,14 @@ public final class Scorer {
         case GoldSchema.SCORED_AT -> lit(scoredAt);
         default -> col(field.name());
       };
-      columns[i++] = value.cast(field.dataType()).as(field.name());
+      columns.add(value.cast(field.dataType()).as(field.name()));
     }
-    return scored.select(columns);
+    keep.stream().filter(name -> !GoldSchema.predictionColumns().contains(name)).forEach(name -> columns.add(col(name)));
+    return scored.select(columns.toArray(Column[]::new));
+  }
+
+  /** Gold's columns of a batch scored with extra columns. */
+  public static Dataset<Row> gold(Dataset<Row> scored) {
+    return scored.select(GoldSchema.predictionColumns().stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
   }
 }

@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.when;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
 import java.sql.Timestamp;
+import java.util.List;
 import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -24,9 +25,9 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * The foreachBatch body of the scoring stream: pick the model for this batch, check the input
- * against its signature, score, and append to gold and to the batch metrics.
+ * against its signature, score, and append to gold, to the feature drift and to the batch metrics.
  *
- * <p>Exactly once: both appends carry Delta's {@code txnAppId}/{@code txnVersion} (the query id and
+ * <p>Exactly once: every append carries Delta's {@code txnAppId}/{@code txnVersion} (the query id and
  * the batch id). Delta commits that pair atomically with the rows, and skips a write whose pair it
  * has already committed, so a batch Spark replays after a crash adds nothing twice. The query id
  * lives in the checkpoint: it survives restarts and changes only with a new checkpoint, whose
@@ -43,6 +44,7 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private final transient Lakehouse lakehouse;
   private final transient ProductionModel model;
   private final transient ScoringStatus status;
+  private final transient DriftMonitor drift;
   private final GoldHorizon horizon;
   private final String inputName;
 
@@ -53,6 +55,7 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     this.horizon = horizon.orElse(null);
     this.status = status;
     this.inputName = inputName;
+    this.drift = new DriftMonitor(lakehouse);
   }
 
   @Override
@@ -68,7 +71,7 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
 
     Dataset<Row> input = horizon == null ? batch : withoutTransactionsBefore(batch, horizon);
     Timestamp scoredAt = new Timestamp(System.currentTimeMillis());
-    Dataset<Row> scored = Scorer.score(input, current, scoredAt).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> scored = Scorer.score(input, current, scoredAt, drift.columnsFor(current)).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Row stats = scored.agg(
           count(lit(1)),
@@ -79,16 +82,18 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       long rows = stats.getLong(0);
       long statsDone = System.nanoTime();
       if (rows > 0) {
-        io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, scored, Tables.GOLD, appId, batchId);
+        io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, Scorer.gold(scored), Tables.GOLD, appId, batchId);
       }
       long goldDone = System.nanoTime();
+      List<String> drifted = drift.record(scored, current, queryId, appId, batchId, rows, stats.getTimestamp(3), stats.getTimestamp(4));
+      long driftDone = System.nanoTime();
       BatchMetrics metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
           stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
           (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
       io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
-      LOG.debug("batch {}: score+stats {} ms, gold {} ms, metrics {} ms", batchId, (statsDone - started) / 1_000_000,
-          (goldDone - statsDone) / 1_000_000, (System.nanoTime() - goldDone) / 1_000_000);
-      status.batchDone(metrics);
+      LOG.debug("batch {}: score+stats {} ms, gold {} ms, drift {} ms, metrics {} ms", batchId, (statsDone - started) / 1_000_000,
+          (goldDone - statsDone) / 1_000_000, (driftDone - goldDone) / 1_000_000, (System.nanoTime() - driftDone) / 1_000_000);
+      status.batchDone(metrics, drifted);
     } finally {
       scored.unpersist();
     }

@@ -1,6 +1,7 @@
 package io.fraudlake.scoring;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -13,6 +14,7 @@ public final class ScoringStatus {
   private long batches;
   private long rows;
   private long anomalies;
+  private long driftedBatches;
   private int lastLength;
 
   public ScoringStatus(PrintStream out, boolean rewrite) {
@@ -31,9 +33,17 @@ public final class ScoringStatus {
   }
 
   public synchronized void batchDone(BatchMetrics m) {
+    batchDone(m, List.of());
+  }
+
+  /** A batch is done; {@code drifted} names the features that drifted in it (shown as a marker). */
+  public synchronized void batchDone(BatchMetrics m, List<String> drifted) {
     batches++;
     rows += m.rows();
     anomalies += m.anomalies();
+    if (!drifted.isEmpty()) {
+      driftedBatches++;
+    }
     if (out == null) {
       return;
     }
@@ -41,7 +51,8 @@ public final class ScoringStatus {
     String line = String.format(Locale.ROOT,
         "score: batch %d | %d rows (%.0f rows/s, %.1fs) | %d anomalies (%.2f%%) | total %d rows, %d anomalies in %d batches | %s | lag %s",
         m.batchId(), m.rows(), m.rowsPerSecond(), m.processingSeconds(), m.anomalies(), 100 * m.anomalyRate(),
-        rows, anomalies, batches, m.modelName() + " v" + m.modelVersion(), lag == null ? "-" : formatSeconds(lag));
+        rows, anomalies, batches, m.modelName() + " v" + m.modelVersion(), lag == null ? "-" : formatSeconds(lag))
+        + (drifted.isEmpty() ? "" : " | DRIFT " + String.join(",", drifted));
     if (rewrite) {
       String padded = line.length() < lastLength ? line + " ".repeat(lastLength - line.length()) : line;
       out.print("\r" + padded);
@@ -71,6 +82,11 @@ public final class ScoringStatus {
 
   public synchronized long anomalies() {
     return anomalies;
+  }
+
+  /** Batches in which at least one feature drifted. */
+  public synchronized long driftedBatches() {
+    return driftedBatches;
   }
 
   private static String formatSeconds(double seconds) {

@@ -23,9 +23,9 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
 
 /**
- * silver_transactions_base → foreachBatch(score) → fraud_predictions + fraud_batch_metrics, as a
- * long-running stream or an available-now run, with one stable checkpoint under
- * {@code <home>/checkpoints/score}.
+ * silver_transactions_base → foreachBatch(score) → fraud_predictions + fraud_feature_drift +
+ * fraud_batch_metrics, as a long-running stream or an available-now run, with one stable checkpoint
+ * under {@code <home>/checkpoints/score}.
  */
 public final class ScoringStream {
   public static final String QUERY_NAME = "score";
@@ -65,6 +65,7 @@ public final class ScoringStream {
     SignatureCheck.require(silver.schema(), Tables.SILVER, model.current());
     lakehouse.createIfMissing(Tables.GOLD, GoldSchema.PREDICTIONS);
     lakehouse.createIfMissing(Tables.BATCH_METRICS, GoldSchema.BATCH_METRICS);
+    lakehouse.createIfMissing(Tables.FEATURE_DRIFT, GoldSchema.FEATURE_DRIFT);
 
     Optional<GoldHorizon> horizon;
     if (checkpoint.isFresh()) {

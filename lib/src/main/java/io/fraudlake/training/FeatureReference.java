@@ -18,6 +18,7 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.IntegralType;
 
 /**
  * What the training data looked like, per feature: quantile bin edges and the share of training
@@ -27,6 +28,11 @@ import org.apache.spark.sql.Row;
  * <p>Bin {@code i} holds {@code edges[i-1] <= x < edges[i]}; the first bin is open below and the
  * last open above, so {@code edges.length + 1} bins cover every value. Edges are distinct and
  * ascending; a feature with few distinct values (the 0/1 flags) simply has fewer bins.
+ *
+ * <p>Integer features (counts, flags) get their edges half-way between integers, at quantile + 0.5:
+ * an edge on a value itself would put that value and the ones above it in one bin, and a flag that
+ * is 1 on fewer than 1/bins of the rows (is_international_txn, 3%) would have every 0 and every 1 in
+ * the same bin, so drift in how often it is set could never show.
  */
 public record FeatureReference(String format, long rows, int requestedBins, List<Feature> features) {
   public static final String FILE_NAME = "feature_reference.json";
@@ -35,7 +41,8 @@ public record FeatureReference(String format, long rows, int requestedBins, List
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** One feature's bins over the training rows. */
-  public record Feature(String name, double[] edges, double[] proportions, double min, double max, double mean) {
+  public record Feature(String name, double[] edges, double[] proportions, double min, double max, double mean)
+      implements java.io.Serializable {
     /** The bin a value falls in, by the rule in {@link FeatureReference}. */
     public int binOf(double value) {
       int i = Arrays.binarySearch(edges, value);
@@ -65,7 +72,9 @@ public record FeatureReference(String format, long rows, int requestedBins, List
     List<Column> aggregates = new ArrayList<>();
     aggregates.add(count(lit(1)));
     for (int f = 0; f < columns.length; f++) {
-      double[] edges = Arrays.stream(quantiles[f]).filter(Double::isFinite).distinct().sorted().toArray();
+      boolean between = data.schema().apply(columns[f]).dataType() instanceof IntegralType;
+      double[] edges = Arrays.stream(quantiles[f]).filter(Double::isFinite)
+          .map(q -> between ? Math.floor(q) + 0.5 : q).distinct().sorted().toArray();
       edgesPerFeature.add(edges);
       Column x = col(columns[f]);
       for (int b = 0; b <= edges.length; b++) {

@@ -1,7 +1,9 @@
 package io.fraudlake.scoring;
 
+import io.fraudlake.training.FeatureReference;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import org.apache.spark.sql.types.StructType;
@@ -13,12 +15,20 @@ import org.apache.spark.sql.types.StructType;
 final class ScriptedModelSource implements ModelSource {
   private final Map<String, Path> versions;
   private final Map<String, StructType> signatures;
+  private final Map<String, FeatureReference> references;
   private final IntFunction<String> script;
   private final AtomicInteger asked = new AtomicInteger();
 
   ScriptedModelSource(Map<String, Path> versions, Map<String, StructType> signatures, IntFunction<String> script) {
+    this(versions, signatures, Map.of(), script);
+  }
+
+  /** Versions that come with the training statistics drift monitoring compares against. */
+  ScriptedModelSource(Map<String, Path> versions, Map<String, StructType> signatures,
+      Map<String, FeatureReference> references, IntFunction<String> script) {
     this.versions = versions;
     this.signatures = signatures;
+    this.references = references;
     this.script = script;
   }
 
@@ -40,7 +50,7 @@ final class ScriptedModelSource implements ModelSource {
   public ScoringModel load(String version) {
     Path dir = versions.get(version);
     return new ScoringModel("fraud_isolation_forest", version, ModelDirectorySource.loadTransformer(dir),
-        signatures.getOrDefault(version, GoldSchema.FEATURES), dir.toString());
+        signatures.getOrDefault(version, GoldSchema.FEATURES), dir.toString(), Optional.ofNullable(references.get(version)));
   }
 
   int asked() {

@@ -62,6 +62,11 @@ public final class SharedSpark {
     }
   }
 
+  /** The project's root folder (notebooks/, conf/), as surefire passes it. */
+  public static Path projectDir() {
+    return Path.of(System.getProperty("fraudlake.project.dir", "..")).toAbsolutePath().normalize();
+  }
+
   /** The shared/ folder beside the project (ODDS data sets), as surefire passes it. */
   public static Path sharedDir() {
     return Path.of(System.getProperty("fraudlake.shared.dir", "../../shared")).toAbsolutePath().normalize();

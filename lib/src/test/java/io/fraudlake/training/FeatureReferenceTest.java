@@ -37,6 +37,21 @@ class FeatureReferenceTest {
   }
 
   @Test
+  void aRareFlagAndEachSmallCountGetABinOfTheirOwn() {
+    FeatureReference reference = FeatureReference.compute(silver, ModelFeatures.NAMES, 10);
+
+    FeatureReference.Feature flag = reference.feature("is_international_txn");
+    double setShare = silver.where("is_international_txn = 1").count() / 3_000.0;
+    assertTrue(setShare > 0 && setShare < 0.1, "set on fewer rows than one bin's share: " + setShare);
+    assertArrayEquals(new double[] {0.5}, flag.edges(), "0 and 1 in separate bins");
+    assertArrayEquals(new double[] {1 - setShare, setShare}, flag.proportions(), 1e-12);
+
+    FeatureReference.Feature count = reference.feature("txn_count_5min");
+    assertEquals(1.5, count.edges()[0], "the smallest count (1) is a bin of its own, not the empty bin below it");
+    assertEquals(silver.where("txn_count_5min = 1").count() / 3_000.0, count.proportions()[0], 1e-12);
+  }
+
+  @Test
   void binOfFollowsTheDocumentedHalfOpenRule() {
     FeatureReference.Feature feature = new FeatureReference.Feature("x", new double[] {1.0, 2.0}, new double[] {0.2, 0.5, 0.3}, 0, 3, 1.5);
     assertEquals(0, feature.binOf(0.5));
