@@ -26,6 +26,10 @@ final class Args {
     return values.getOrDefault(name, fallback);
   }
 
+  boolean has(String name) {
+    return values.containsKey(name);
+  }
+
   String required(String name) {
     String v = values.get(name);
     if (v == null) {

@@ -1,10 +1,13 @@
 package io.fraudlake.silver;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.when;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.bronze.BronzeParser;
@@ -30,6 +33,8 @@ import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * bronze → {@code silver_transactions_base}: one row per TransactionID with the eight features.
@@ -45,7 +50,7 @@ import org.apache.spark.storage.StorageLevel;
  *       (nothing at or after W is emitted), so W needs no other state;
  *   <li>emits every pending or new event with event time &lt; W, with its window computed over
  *       itself, the other emitted events and the silver rows of the same card in the 300 s before
- *       it, merged insert-only on TransactionID (a retried batch inserts nothing twice);
+ *       it, appended with the batch id as Delta transaction version (a retried batch adds nothing twice);
  *   <li>rewrites the pending table (tagged with the batch id, so a retry does not apply it twice).
  * </ol>
  * An event that arrives within the lateness is emitted only when every event of its window has
@@ -60,6 +65,8 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class SilverJob {
   public static final String QUERY_NAME = "silver";
+  private static final Logger LOG = LoggerFactory.getLogger(SilverJob.class);
+  private static final long ROWS_PER_FILE = 500_000;
 
   public static final StructType SILVER_SCHEMA = BronzeParser.BRONZE_SCHEMA
       .add("log_transaction_amount", DataTypes.DoubleType, false)
@@ -77,6 +84,8 @@ public final class SilverJob {
   private final WindowFeatures calculator;
   private final long latenessMicros;
   private final SilverStats stats = new SilverStats();
+  /** Set once the pending table is known to exist, so batches do not ask the file system again. */
+  private boolean pendingExists;
 
   public SilverJob(Lakehouse lakehouse) {
     this.lakehouse = lakehouse;
@@ -182,28 +191,42 @@ public final class SilverJob {
     return DeltaTable.isDeltaTable(spark, pendingPath()) ? spark.read().format("delta").load(pendingPath()).count() : 0;
   }
 
-  private void processBatch(Dataset<Row> batch, Long batchId) {
+  // Package-private so a test can replay a batch id the way Spark does after a crash.
+  void processBatch(Dataset<Row> batch, Long batchId) {
     long started = System.nanoTime();
     SparkSession spark = batch.sparkSession();
     String pendingPath = pendingPath();
-    if (!DeltaTable.isDeltaTable(spark, pendingPath)) {
-      spark.createDataFrame(java.util.List.of(), BronzeParser.BRONZE_SCHEMA).write().format("delta").save(pendingPath);
+    if (!pendingExists) {
+      if (!DeltaTable.isDeltaTable(spark, pendingPath)) {
+        spark.createDataFrame(java.util.List.of(), BronzeParser.BRONZE_SCHEMA).write().format("delta").save(pendingPath);
+      }
+      pendingExists = true;
     }
     Dataset<Row> pending = spark.read().format("delta").load(pendingPath).select(cols(EVENT_COLUMNS))
         .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> silver = lakehouse.read(Tables.SILVER);
     Dataset<Row> incoming = batch.persist(StorageLevel.MEMORY_AND_DISK());
+    // Duplicates of silver are looked up by TransactionID over all of silver: a re-sent event may
+    // carry any event time, so no time range can narrow this join without letting one through.
     Dataset<Row> fresh = firstCopies(incoming)
         .join(pending.select("TransactionID"), "TransactionID", "left_anti")
         .join(silver.select("TransactionID"), "TransactionID", "left_anti")
         .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> all = null;
-    Dataset<Row> emitted = null;
     try {
-      long input = incoming.count();
-      long freshCount = fresh.count();
-      Timestamp pendingMax = pending.agg(max("event_timestamp")).first().getTimestamp(0);
-      Timestamp freshMax = fresh.agg(max("event_timestamp")).first().getTimestamp(0);
+      // One job for what the watermark needs: the counts, the newest pending and fresh events.
+      Row sizes = incoming.select(col("event_timestamp"), lit(0).as("_src"))
+          .unionByName(pending.select(col("event_timestamp"), lit(1).as("_src")))
+          .unionByName(fresh.select(col("event_timestamp"), lit(2).as("_src")))
+          .agg(count(when(col("_src").equalTo(0), 1)), count(when(col("_src").equalTo(2), 1)), count(when(col("_src").equalTo(1), 1)),
+              max(when(col("_src").equalTo(1), col("event_timestamp"))), max(when(col("_src").equalTo(2), col("event_timestamp"))))
+          .first();
+      long input = sizes.getLong(0);
+      long freshCount = sizes.getLong(1);
+      long pendingCount = sizes.getLong(2);
+      Timestamp pendingMax = sizes.getTimestamp(3);
+      Timestamp freshMax = sizes.getTimestamp(4);
+      long sized = System.nanoTime();
       Timestamp newest = pendingMax == null ? freshMax
           : freshMax == null ? pendingMax : (freshMax.after(pendingMax) ? freshMax : pendingMax);
       if (newest == null) {
@@ -217,30 +240,27 @@ public final class SilverJob {
           .unionByName(fresh.withColumn("arrived_late", late))
           .withColumn("_emit", col("event_timestamp").lt(lit(watermark)))
           .persist(StorageLevel.MEMORY_AND_DISK());
-      Dataset<Row> toEmit = all.filter(col("_emit"));
-      Dataset<Row> ranges = toEmit.groupBy("card_id")
-          .agg(min("event_timestamp").as("_from"), max("event_timestamp").as("_to"));
-      long windowSeconds = lakehouse.config().longValue("features.window-seconds");
-      Dataset<Row> context = silver.select(cols(EVENT_COLUMNS))
-          .join(ranges, "card_id")
-          .filter(col("event_timestamp").geq(col("_from").minus(functionsInterval(windowSeconds)))
-              .and(col("event_timestamp").leq(col("_to"))))
-          .select(cols(EVENT_COLUMNS))
-          .withColumn("arrived_late", lit(false))
-          .withColumn("_emit", lit(false));
-      emitted = features(toEmit.unionByName(context)).persist(StorageLevel.MEMORY_AND_DISK());
-      long emittedCount = emitted.count();
-      long lateCount = emitted.filter(col("arrived_late")).count();
-      lakehouse.deltaTable(Tables.SILVER).as("s")
-          .merge(emitted.as("n"), "s.TransactionID = n.TransactionID")
-          .whenNotMatched().insertAll()
-          .execute();
-      Dataset<Row> stillPending = all.filter(org.apache.spark.sql.functions.not(col("_emit"))).select(cols(EVENT_COLUMNS));
-      stillPending.write().format("delta").mode("overwrite")
-          .option("txnAppId", DeltaWrites.appId(spark, QUERY_NAME + "-pending"))
-          .option("txnVersion", batchId)
-          .save(pendingPath);
-      stats.addBatch(input, emittedCount, input - freshCount, lateCount, System.nanoTime() - started);
+      Row emitting = all.agg(count(when(col("_emit"), 1)), count(when(col("_emit").and(col("arrived_late")), 1)),
+          min(when(col("_emit"), col("event_timestamp"))), max(when(col("_emit"), col("event_timestamp")))).first();
+      long emittedCount = emitting.getLong(0);
+      long lateCount = emitting.getLong(1);
+      long planned = System.nanoTime();
+      if (emittedCount > 0) {
+        appendFeatures(all.filter(col("_emit")), silver, emitting.getTimestamp(2), emitting.getTimestamp(3), emittedCount, batchId);
+      }
+      long appended = System.nanoTime();
+      if (freshCount > 0 || emittedCount > 0) {
+        Dataset<Row> stillPending = all.filter(not(col("_emit"))).select(cols(EVENT_COLUMNS));
+        stillPending.coalesce(outputFiles(pendingCount + freshCount - emittedCount)).write().format("delta").mode("overwrite")
+            .option("txnAppId", DeltaWrites.appId(spark, QUERY_NAME + "-pending"))
+            .option("txnVersion", batchId)
+            .save(pendingPath);
+      }
+      long done = System.nanoTime();
+      LOG.debug("silver batch {}: {} in, {} fresh, {} emitted; dedup+watermark {} ms, plan {} ms, features+append {} ms, pending {} ms",
+          batchId, input, freshCount, emittedCount, (sized - started) / 1_000_000, (planned - sized) / 1_000_000,
+          (appended - planned) / 1_000_000, (done - appended) / 1_000_000);
+      stats.addBatch(input, emittedCount, input - freshCount, lateCount, done - started);
     } finally {
       incoming.unpersist();
       pending.unpersist();
@@ -248,10 +268,42 @@ public final class SilverJob {
       if (all != null) {
         all.unpersist();
       }
-      if (emitted != null) {
-        emitted.unpersist();
-      }
     }
+  }
+
+  /**
+   * Computes the features of {@code toEmit} over themselves and silver's rows of the same cards in
+   * the window before them, and appends them to silver, once per batch id. The anti-joins above
+   * already keep every TransactionID silver holds out of {@code toEmit}, so an append tagged with
+   * (txnAppId, batch id) gives one row per TransactionID: a batch retried after the append committed
+   * is skipped by Delta as a whole, and one retried before it writes what it would have written.
+   */
+  private void appendFeatures(Dataset<Row> toEmit, Dataset<Row> silver, Timestamp first, Timestamp last, long rows, long batchId) {
+    long windowSeconds = lakehouse.config().longValue("features.window-seconds");
+    Dataset<Row> ranges = toEmit.groupBy("card_id")
+        .agg(min("event_timestamp").as("_from"), max("event_timestamp").as("_to"));
+    // The batch-wide time range lets Delta skip every silver file outside it (file statistics) before
+    // the per-card ranges narrow the rows down.
+    Dataset<Row> context = silver.select(cols(EVENT_COLUMNS))
+        .where(col("event_timestamp").geq(lit(minus(first, windowSeconds * 1_000_000L))).and(col("event_timestamp").leq(lit(last))))
+        .join(ranges, "card_id")
+        .filter(col("event_timestamp").geq(col("_from").minus(functionsInterval(windowSeconds)))
+            .and(col("event_timestamp").leq(col("_to"))))
+        .select(cols(EVENT_COLUMNS))
+        .withColumn("arrived_late", lit(false))
+        .withColumn("_emit", lit(false));
+    Dataset<Row> emitted = features(toEmit.unionByName(context)).coalesce(outputFiles(rows));
+    DeltaWrites.appendOnce(lakehouse, emitted, Tables.SILVER, DeltaWrites.appId(lakehouse.spark(), QUERY_NAME), batchId);
+  }
+
+  /**
+   * Files per write: one per {@value #ROWS_PER_FILE} rows. A micro-batch of a few thousand rows
+   * would otherwise leave one tiny file per shuffle partition, and every later batch reads silver's
+   * files (duplicates, window context) and the pending table's.
+   */
+  private int outputFiles(long rows) {
+    int partitions = lakehouse.config().integer("spark.shuffle-partitions");
+    return (int) Math.max(1, Math.min(partitions, rows / ROWS_PER_FILE + 1));
   }
 
   private static Column functionsInterval(long seconds) {
