@@ -1,6 +1,5 @@
 package io.fraudlake.iforest;
 
-import io.fraudlake.FraudLakeException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -137,33 +136,18 @@ final class ForestPartitionScorer implements FlatMapFunction<Iterator<InternalRo
     private void readVector(InternalRow vector, double[] into, int offset) {
       ArrayData values = vector.getArray(3);
       if (vector.getByte(0) == SPARSE) {
-        checkSize(vector.getInt(1));
+        ForestScoreFunction.checkSize(featuresCol, vector.getInt(1), width);
         java.util.Arrays.fill(into, offset, offset + width, 0.0);
         ArrayData indices = vector.getArray(2);
         for (int k = 0; k < values.numElements(); k++) {
-          into[offset + indices.getInt(k)] = checkFinite(values.getDouble(k), indices.getInt(k));
+          into[offset + indices.getInt(k)] = ForestScoreFunction.checkFinite(featuresCol, values.getDouble(k), indices.getInt(k));
         }
         return;
       }
-      checkSize(values.numElements());
+      ForestScoreFunction.checkSize(featuresCol, values.numElements(), width);
       for (int f = 0; f < width; f++) {
-        into[offset + f] = checkFinite(values.getDouble(f), f);
+        into[offset + f] = ForestScoreFunction.checkFinite(featuresCol, values.getDouble(f), f);
       }
-    }
-
-    private void checkSize(int size) {
-      if (size != width) {
-        throw new FraudLakeException("IsolationForestModel: column '" + featuresCol + "' has vectors of size "
-            + size + " but the model was trained on " + width + " features");
-      }
-    }
-
-    private double checkFinite(double value, int feature) {
-      if (!Double.isFinite(value)) {
-        throw new FraudLakeException("IsolationForestModel: column '" + featuresCol + "' contains " + value
-            + " at feature " + feature + "; fill or drop NaN and infinite values before scoring");
-      }
-      return value;
     }
   }
 }

@@ -30,17 +30,28 @@ final class ForestScoreFunction implements UDF1<Vector, Double> {
     if (scorer == null) {
       scorer = new FlatForest(forest.value());
     }
-    if (features.size() != scorer.numFeatures()) {
-      throw new FraudLakeException("IsolationForestModel: column '" + featuresCol + "' has vectors of size "
-          + features.size() + " but the model was trained on " + scorer.numFeatures() + " features");
-    }
+    checkSize(featuresCol, features.size(), scorer.numFeatures());
     double[] values = features instanceof DenseVector dense ? dense.values() : features.toArray();
     for (int i = 0; i < values.length; i++) {
-      if (!Double.isFinite(values[i])) {
-        throw new FraudLakeException("IsolationForestModel: column '" + featuresCol + "' contains " + values[i]
-            + " at feature " + i + "; fill or drop NaN and infinite values before scoring");
-      }
+      checkFinite(featuresCol, values[i], i);
     }
     return scorer.score(values);
+  }
+
+  /** The scoring paths' one error for a vector of the wrong size. */
+  static void checkSize(String featuresCol, int size, int expected) {
+    if (size != expected) {
+      throw new FraudLakeException("IsolationForestModel: column '" + featuresCol + "' has vectors of size "
+          + size + " but the model was trained on " + expected + " features");
+    }
+  }
+
+  /** The scoring paths' one error for NaN or an infinity; returns the value when it is finite. */
+  static double checkFinite(String featuresCol, double value, int feature) {
+    if (!Double.isFinite(value)) {
+      throw new FraudLakeException("IsolationForestModel: column '" + featuresCol + "' contains " + value
+          + " at feature " + feature + "; fill or drop NaN and infinite values before scoring");
+    }
+    return value;
   }
 }
