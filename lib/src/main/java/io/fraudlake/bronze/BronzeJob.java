@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * Streaming query over the landing folder (text source, so the raw line survives for quarantine).
  *
  * <p>Both tables are written from one {@code foreachBatch}, each write tagged with the query's
- * (txnAppId, batch id): if a batch fails between the two writes, Spark re-runs it and Delta skips
- * the write already committed, so every input line ends up in exactly one of the tables, once. The
+ * (query id, batch id) ({@link DeltaWrites}): if a batch fails between the two writes, Spark re-runs
+ * it and the write already committed is skipped, so every input line ends up in exactly one of the tables, once. The
  * file source's checkpoint remembers the files it has read, so re-running adds nothing.
  */
 public final class BronzeJob {

@@ -27,9 +27,9 @@ import org.apache.spark.storage.StorageLevel;
  * The foreachBatch body of the scoring stream: pick the model for this batch, check the input
  * against its signature, score, and append to gold, to the feature drift and to the batch metrics.
  *
- * <p>Exactly once: every append carries Delta's {@code txnAppId}/{@code txnVersion} (the query id and
- * the batch id). Delta commits that pair atomically with the rows, and skips a write whose pair it
- * has already committed, so a batch Spark replays after a crash adds nothing twice. The query id
+ * <p>Exactly once: every append is tagged with the query id and the batch id ({@link
+ * io.fraudlake.spark.DeltaWrites}). The tag is committed atomically with the rows, and a write whose
+ * tag the table already holds is skipped, so a batch Spark replays after a crash adds nothing twice. The query id
  * lives in the checkpoint: it survives restarts and changes only with a new checkpoint, whose
  * batch ids start again at 0 (and whose first start records a {@link GoldHorizon}).
  */

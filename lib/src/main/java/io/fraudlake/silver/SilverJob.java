@@ -251,10 +251,8 @@ public final class SilverJob {
       long appended = System.nanoTime();
       if (freshCount > 0 || emittedCount > 0) {
         Dataset<Row> stillPending = all.filter(not(col("_emit"))).select(cols(EVENT_COLUMNS));
-        stillPending.coalesce(outputFiles(pendingCount + freshCount - emittedCount)).write().format("delta").mode("overwrite")
-            .option("txnAppId", DeltaWrites.appId(spark, QUERY_NAME + "-pending"))
-            .option("txnVersion", batchId)
-            .save(pendingPath);
+        DeltaWrites.overwriteOnce(spark, stillPending.coalesce(outputFiles(pendingCount + freshCount - emittedCount)),
+            pendingPath, DeltaWrites.appId(spark, QUERY_NAME + "-pending"), batchId);
       }
       long done = System.nanoTime();
       LOG.debug("silver batch {}: {} in, {} fresh, {} emitted; dedup+watermark {} ms, plan {} ms, features+append {} ms, pending {} ms",
@@ -275,7 +273,7 @@ public final class SilverJob {
    * Computes the features of {@code toEmit} over themselves and silver's rows of the same cards in
    * the window before them, and appends them to silver, once per batch id. The anti-joins above
    * already keep every TransactionID silver holds out of {@code toEmit}, so an append tagged with
-   * (txnAppId, batch id) gives one row per TransactionID: a batch retried after the append committed
+   * (writer id, batch id) gives one row per TransactionID: a batch retried after the append committed
    * is skipped by Delta as a whole, and one retried before it writes what it would have written.
    */
   private void appendFeatures(Dataset<Row> toEmit, Dataset<Row> silver, Timestamp first, Timestamp last, long rows, long batchId) {

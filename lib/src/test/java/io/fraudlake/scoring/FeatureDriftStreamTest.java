@@ -11,6 +11,7 @@ import io.fraudlake.registry.CapturedLogs;
 import io.fraudlake.registry.MlflowModelDirectory;
 import io.fraudlake.registry.Signature;
 import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.ProcessRestart;
 import io.fraudlake.spark.Tables;
 import io.fraudlake.sql.SqlRunner;
 import io.fraudlake.sql.SqlScript;
@@ -156,6 +157,7 @@ class FeatureDriftStreamTest {
     try (Stream<Path> crc = Files.list(commits)) {
       crc.filter(p -> p.getFileName().toString().equals(".2.crc")).forEach(p -> p.toFile().delete());
     }
+    ProcessRestart.forgetEverythingCommitted();
     assertEquals(1, runOnce(lakehouse, model).batches(), "Spark replays the uncommitted batch");
     assertEquals(3 * 8, lakehouse.read(Tables.FEATURE_DRIFT).count(), "the replay adds no drift rows");
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.ProcessRestart;
 import io.fraudlake.spark.Tables;
 import io.fraudlake.testing.SharedSpark;
 import java.nio.file.Files;
@@ -108,6 +109,7 @@ class ScoringStreamTest {
       crc.filter(p -> p.getFileName().toString().equals(".2.crc")).forEach(p -> p.toFile().delete());
     }
 
+    ProcessRestart.forgetEverythingCommitted();
     ScoringStatus replay = runOnce(lakehouse, model);
 
     assertEquals(1, replay.batches(), "Spark replays the uncommitted batch");
