@@ -14,7 +14,6 @@ import io.fraudlake.bronze.BronzeParser;
 import io.fraudlake.spark.DeltaWrites;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
-import io.delta.tables.DeltaTable;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.Arrays;
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Batch</b> ({@link #runBatch}) deduplicates all of bronze and computes every window with
  * {@link WindowFeatures}. <b>Stream</b> ({@link #start}) reads bronze as a Delta stream and keeps its
- * own event-time state in a Delta table beside the checkpoint ({@code checkpoints/silver/pending}):
+ * own event-time state beside the checkpoint ({@link PendingEvents}, {@code checkpoints/silver/pending-events}):
  * the events not emitted yet. Each micro-batch:
  * <ol>
  *   <li>drops duplicates (within the batch, and of rows already pending or in silver); the copy kept
@@ -50,8 +49,8 @@ import org.slf4j.LoggerFactory;
  *       (nothing at or after W is emitted), so W needs no other state;
  *   <li>emits every pending or new event with event time &lt; W, with its window computed over
  *       itself, the other emitted events and the silver rows of the same card in the 300 s before
- *       it, appended with the batch id as Delta transaction version (a retried batch adds nothing twice);
- *   <li>rewrites the pending table (tagged with the batch id, so a retry does not apply it twice).
+ *       it, appended tagged with the batch id (a retried batch adds nothing twice);
+ *   <li>writes the batch's snapshot of the pending events (a retry starts from the same earlier one).
  * </ol>
  * An event that arrives within the lateness is emitted only when every event of its window has
  * arrived, so the stream equals the batch row for row. An event that arrives later than that (event
@@ -84,8 +83,7 @@ public final class SilverJob {
   private final WindowFeatures calculator;
   private final long latenessMicros;
   private final SilverStats stats = new SilverStats();
-  /** Set once the pending table is known to exist, so batches do not ask the file system again. */
-  private boolean pendingExists;
+  private final PendingEvents pendingEvents;
 
   public SilverJob(Lakehouse lakehouse) {
     this.lakehouse = lakehouse;
@@ -96,6 +94,7 @@ public final class SilverJob {
       throw new FraudLakeException("fraudlake.features.lateness must not be negative, got " + lateness);
     }
     this.latenessMicros = lateness.toNanos() / 1000;
+    this.pendingEvents = new PendingEvents(lakehouse.checkpoint(QUERY_NAME).resolve("pending-events"), BronzeParser.BRONZE_SCHEMA);
   }
 
   public SilverStats stats() {
@@ -180,29 +179,26 @@ public final class SilverJob {
     }
   }
 
-  /** Where the stream keeps the events it has not emitted yet. */
-  public String pendingPath() {
-    return lakehouse.checkpoint(QUERY_NAME).resolve("pending").toString();
+  /** Where the stream keeps the events it has not emitted yet ({@link PendingEvents}). */
+  public java.nio.file.Path pendingPath() {
+    return pendingEvents.dir();
+  }
+
+  /** The events waiting for the watermark now. */
+  Dataset<Row> pendingEvents() {
+    return pendingEvents.before(lakehouse.spark(), Long.MAX_VALUE);
   }
 
   /** Events waiting for the watermark (0 before the first stream run). */
   public long pendingCount() {
-    SparkSession spark = lakehouse.spark();
-    return DeltaTable.isDeltaTable(spark, pendingPath()) ? spark.read().format("delta").load(pendingPath()).count() : 0;
+    return pendingEvents.count(lakehouse.spark());
   }
 
   // Package-private so a test can replay a batch id the way Spark does after a crash.
   void processBatch(Dataset<Row> batch, Long batchId) {
     long started = System.nanoTime();
     SparkSession spark = batch.sparkSession();
-    String pendingPath = pendingPath();
-    if (!pendingExists) {
-      if (!DeltaTable.isDeltaTable(spark, pendingPath)) {
-        spark.createDataFrame(java.util.List.of(), BronzeParser.BRONZE_SCHEMA).write().format("delta").save(pendingPath);
-      }
-      pendingExists = true;
-    }
-    Dataset<Row> pending = spark.read().format("delta").load(pendingPath).select(cols(EVENT_COLUMNS))
+    Dataset<Row> pending = pendingEvents.before(spark, batchId).select(cols(EVENT_COLUMNS))
         .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> silver = lakehouse.read(Tables.SILVER);
     Dataset<Row> incoming = batch.persist(StorageLevel.MEMORY_AND_DISK());
@@ -251,8 +247,7 @@ public final class SilverJob {
       long appended = System.nanoTime();
       if (freshCount > 0 || emittedCount > 0) {
         Dataset<Row> stillPending = all.filter(not(col("_emit"))).select(cols(EVENT_COLUMNS));
-        DeltaWrites.overwriteOnce(spark, stillPending.coalesce(outputFiles(pendingCount + freshCount - emittedCount)),
-            pendingPath, DeltaWrites.appId(spark, QUERY_NAME + "-pending"), batchId);
+        pendingEvents.write(stillPending.coalesce(outputFiles(pendingCount + freshCount - emittedCount)), batchId);
       }
       long done = System.nanoTime();
       LOG.debug("silver batch {}: {} in, {} fresh, {} emitted; dedup+watermark {} ms, plan {} ms, features+append {} ms, pending {} ms",
@@ -297,7 +292,7 @@ public final class SilverJob {
   /**
    * Files per write: one per {@value #ROWS_PER_FILE} rows. A micro-batch of a few thousand rows
    * would otherwise leave one tiny file per shuffle partition, and every later batch reads silver's
-   * files (duplicates, window context) and the pending table's.
+   * files (duplicates, window context) and the pending snapshot's.
    */
   private int outputFiles(long rows) {
     int partitions = lakehouse.config().integer("spark.shuffle-partitions");

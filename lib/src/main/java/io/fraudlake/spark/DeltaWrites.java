@@ -57,11 +57,6 @@ public final class DeltaWrites {
     writeOnce(lakehouse.spark(), rows.write().format("delta").mode("append"), target, appId, version);
   }
 
-  /** Replaces the Delta table at {@code path} with {@code rows} unless it already committed {@code (appId, version)}. */
-  public static void overwriteOnce(SparkSession spark, Dataset<Row> rows, String path, String appId, long version) {
-    writeOnce(spark, rows.write().format("delta").mode("overwrite"), Target.at(path), appId, version);
-  }
-
   private static void writeOnce(SparkSession spark, DataFrameWriter<Row> writer, Target target, String appId, long version) {
     if (version <= lastCommitted(spark, target, appId)) {
       return;

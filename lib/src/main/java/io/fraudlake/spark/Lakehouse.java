@@ -114,18 +114,23 @@ public final class Lakehouse {
     }
   }
 
-  /** Creates an empty table with the given schema if it is not there yet. */
+  /** Creates an empty table with the given schema if it is not there yet (with lakehouse.checkpoint-interval). */
   public void createIfMissing(String table, org.apache.spark.sql.types.StructType schema) {
     if (exists(table)) {
       return;
     }
-    io.delta.tables.DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).addColumns(schema);
+    io.delta.tables.DeltaTableBuilder builder = newTable(schema);
     if (catalogMode) {
       builder.tableName(qualifiedName(table));
     } else {
       builder.location(path(table).toString());
     }
     builder.execute();
+  }
+
+  private io.delta.tables.DeltaTableBuilder newTable(org.apache.spark.sql.types.StructType schema) {
+    return DeltaTable.createIfNotExists(spark).addColumns(schema)
+        .property("delta.checkpointInterval", Integer.toString(config.integer("lakehouse.checkpoint-interval")));
   }
 
   /**

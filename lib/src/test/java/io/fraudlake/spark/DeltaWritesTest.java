@@ -88,19 +88,4 @@ class DeltaWritesTest {
     DeltaWrites.appendOnce(lakehouse, rows(1, "a", 3), Tables.GOLD, "app-a", 1);
     assertEquals(3, count(lakehouse, "batch = 1"));
   }
-
-  @Test
-  void anOverwriteIsSkippedLikeAnAppend() {
-    Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig());
-    String path = lakehouse.config().checkpointsDir().resolve("state").toString();
-    SparkSession spark = SharedSpark.session();
-    DeltaWrites.overwriteOnce(spark, rows(0, "a", 4), path, "app-a", 0);
-    DeltaWrites.overwriteOnce(spark, rows(1, "a", 2), path, "app-a", 1);
-    DeltaWrites.forgetCommits();
-    DeltaWrites.overwriteOnce(spark, rows(0, "a", 4), path, "app-a", 0);
-
-    List<Row> state = spark.read().format("delta").load(path).collectAsList();
-    assertEquals(2, state.size());
-    assertEquals(1L, state.get(0).getLong(0));
-  }
 }

@@ -1,0 +1,104 @@
+package io.fraudlake.silver;
+
+import io.fraudlake.FraudLakeException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The silver stream's events that wait for the watermark, kept beside its checkpoint as one Parquet
+ * snapshot per micro-batch that changed them ({@code v<batch id>/}), the way Spark's own state store
+ * keeps a version per batch.
+ *
+ * <p>Batch N starts from the newest snapshot of a batch before N and writes snapshot N. A replay of
+ * N after a crash starts from the same snapshot (the one N wrote, complete or not, is ignored and
+ * rewritten), so the replay computes what the first attempt did. A snapshot counts only once Spark's
+ * committer has written its {@code _SUCCESS} marker. Snapshots older than the one a batch started
+ * from are deleted after it writes its own: no replay can need them any more.
+ *
+ * <p>It replaced a Delta table that was overwritten every batch: an overwrite makes Delta list every
+ * file of the table's state, which cost seconds per batch here, and this state needs no history.
+ */
+final class PendingEvents {
+  private static final String PREFIX = "v";
+  private static final String COMMITTED = "_SUCCESS";
+
+  private final Path dir;
+  private final StructType schema;
+
+  PendingEvents(Path dir, StructType schema) {
+    this.dir = dir;
+    this.schema = schema;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  /** The events batch {@code batchId} starts from: the newest complete snapshot of an earlier batch. */
+  Dataset<Row> before(SparkSession spark, long batchId) {
+    OptionalLong version = newestBefore(batchId);
+    if (version.isEmpty()) {
+      return spark.createDataFrame(List.of(), schema);
+    }
+    return spark.read().schema(schema).parquet(snapshot(version.getAsLong()).toString());
+  }
+
+  /** Events waiting now (0 before the stream's first batch). */
+  long count(SparkSession spark) {
+    return before(spark, Long.MAX_VALUE).count();
+  }
+
+  /** Writes batch {@code batchId}'s snapshot and drops the ones no replay can need. */
+  void write(Dataset<Row> events, long batchId) {
+    OptionalLong startedFrom = newestBefore(batchId);
+    events.write().mode("overwrite").parquet(snapshot(batchId).toString());
+    for (long old : versions()) {
+      if (old < batchId && (startedFrom.isEmpty() || old < startedFrom.getAsLong())) {
+        deleteRecursively(snapshot(old));
+      }
+    }
+  }
+
+  private OptionalLong newestBefore(long batchId) {
+    return versions().stream().filter(v -> v < batchId && Files.exists(snapshot(v).resolve(COMMITTED)))
+        .mapToLong(Long::longValue).max();
+  }
+
+  private List<Long> versions() {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(PREFIX) && n.length() > PREFIX.length() && n.substring(PREFIX.length()).chars().allMatch(Character::isDigit))
+          .map(n -> Long.parseLong(n.substring(PREFIX.length())))
+          .toList();
+    } catch (IOException e) {
+      throw new FraudLakeException("cannot list the silver stream's pending events in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Path snapshot(long version) {
+    return dir.resolve(PREFIX + version);
+  }
+
+  private static void deleteRecursively(Path path) {
+    try (Stream<Path> files = Files.walk(path)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete the old pending snapshot " + path, e);
+    }
+  }
+}
