@@ -15,6 +15,8 @@ import io.fraudlake.spark.Tables;
 import java.sql.Timestamp;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -85,17 +87,42 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, Scorer.gold(scored), Tables.GOLD, appId, batchId);
       }
       long goldDone = System.nanoTime();
-      List<String> drifted = drift.record(scored, current, queryId, appId, batchId, rows, stats.getTimestamp(3), stats.getTimestamp(4));
-      long driftDone = System.nanoTime();
+      // The drift and metrics appends are small commits whose time is mostly waiting on the file
+      // system and Delta's log, so they run side by side; each is idempotent on its own.
+      CompletableFuture<List<String>> drifting = CompletableFuture.supplyAsync(
+          () -> drift.record(scored, current, queryId, appId, batchId, rows, stats.getTimestamp(3), stats.getTimestamp(4)),
+          ScoringBatchWriter::onNewThread);
       BatchMetrics metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
           stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
           (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
       io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
-      LOG.debug("batch {}: score+stats {} ms, gold {} ms, drift {} ms, metrics {} ms", batchId, (statsDone - started) / 1_000_000,
-          (goldDone - statsDone) / 1_000_000, (driftDone - goldDone) / 1_000_000, (System.nanoTime() - driftDone) / 1_000_000);
+      List<String> drifted = joined(drifting);
+      LOG.debug("batch {}: score+stats {} ms, gold {} ms, drift and metrics {} ms", batchId, (statsDone - started) / 1_000_000,
+          (goldDone - statsDone) / 1_000_000, (System.nanoTime() - goldDone) / 1_000_000);
       status.batchDone(metrics, drifted);
     } finally {
       scored.unpersist();
+    }
+  }
+
+  /**
+   * A thread of its own per task, created from the batch's thread so it inherits Spark's local
+   * properties (the stream's query id and job group) as Spark's own threads would.
+   */
+  private static void onNewThread(Runnable task) {
+    Thread thread = new Thread(task, "fraudlake-drift");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private static <T> T joined(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
     }
   }
 
