@@ -256,6 +256,13 @@ public final class PipelineLatencyBenchmark {
       result.put(query + "_trigger_p95_s", percentile(triggerMs, 0.95));
       result.put(query + "_foreach_batch_p50_s", percentile(addMs, 0.5));
     }
+    // Generated code Spark compiled over the whole run: a plan whose literals change every batch
+    // (timestamps) is compiled again every batch, and that time is taken from the streams.
+    com.codahale.metrics.Histogram compiled = org.apache.spark.metrics.source.CodegenMetrics.METRIC_COMPILATION_TIME();
+    double compileSeconds = compiled.getCount() * compiled.getSnapshot().getMean() / 1000.0;
+    System.out.printf(Locale.ROOT, "    codegen: %d compilations, %.1f s%n", compiled.getCount(), compileSeconds);
+    result.put("codegen_compilations", compiled.getCount());
+    result.put("codegen_seconds", compileSeconds);
     System.out.printf(Locale.ROOT, "load average before %s, after %s%n", loadBefore, loadAfter);
     if (args.has("out")) {
       BenchFiles.writeJson(Path.of(args.required("out")), result);

@@ -2,8 +2,8 @@ package io.fraudlake.bronze;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
-import static org.apache.spark.sql.functions.lit;
 
+import io.fraudlake.spark.BatchValues;
 import java.sql.Timestamp;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -62,7 +62,7 @@ public final class BronzeParser {
    */
   public static Dataset<Row> parse(Dataset<Row> lines, Timestamp ingestedAt) {
     Dataset<Row> typed = lines
-        .withColumn("ingested_at", lit(ingestedAt))
+        .withColumn("ingested_at", BatchValues.timestamp(ingestedAt))
         .withColumn("_v", expr("try_parse_json(value)"))
         .withColumn("_kind", expr("schema_of_variant(_v)"))
         .withColumn("_lenient_amt", expr("CASE WHEN _v IS NULL"

@@ -3,6 +3,7 @@ package io.fraudlake.scoring;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import io.fraudlake.spark.BatchValues;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,7 @@ public final class Scorer {
       Column value = switch (field.name()) {
         case GoldSchema.MODEL_NAME -> lit(model.name());
         case GoldSchema.MODEL_VERSION -> lit(model.version());
-        case GoldSchema.SCORED_AT -> lit(scoredAt);
+        case GoldSchema.SCORED_AT -> BatchValues.timestamp(scoredAt);
         default -> col(field.name());
       };
       columns.add(value.cast(field.dataType()).as(field.name()));

@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.bronze.BronzeParser;
+import io.fraudlake.spark.BatchValues;
 import io.fraudlake.spark.DeltaWrites;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
@@ -231,10 +232,10 @@ public final class SilverJob {
       }
       Timestamp watermark = minus(newest, latenessMicros);
       // Late = already behind the watermark as it stood before this batch arrived.
-      Column late = pendingMax == null ? lit(false) : col("event_timestamp").lt(lit(minus(pendingMax, latenessMicros)));
+      Column late = pendingMax == null ? lit(false) : col("event_timestamp").lt(BatchValues.timestamp(minus(pendingMax, latenessMicros)));
       all = pending.withColumn("arrived_late", lit(false))
           .unionByName(fresh.withColumn("arrived_late", late))
-          .withColumn("_emit", col("event_timestamp").lt(lit(watermark)))
+          .withColumn("_emit", col("event_timestamp").lt(BatchValues.timestamp(watermark)))
           .persist(StorageLevel.MEMORY_AND_DISK());
       Row emitting = all.agg(count(when(col("_emit"), 1)), count(when(col("_emit").and(col("arrived_late")), 1)),
           min(when(col("_emit"), col("event_timestamp"))), max(when(col("_emit"), col("event_timestamp")))).first();
