@@ -1,5 +1,6 @@
 package io.fraudlake.silver;
 
+import io.delta.tables.DeltaTable;
 import io.fraudlake.FraudLakeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,10 +35,13 @@ final class PendingEvents {
 
   private final Path dir;
   private final StructType schema;
+  /** The Delta table of pending events a checkpoint written before these snapshots has instead. */
+  private final Path legacyTable;
 
-  PendingEvents(Path dir, StructType schema) {
+  PendingEvents(Path dir, StructType schema, Path legacyTable) {
     this.dir = dir;
     this.schema = schema;
+    this.legacyTable = legacyTable;
   }
 
   Path dir() {
@@ -48,6 +52,10 @@ final class PendingEvents {
   Dataset<Row> before(SparkSession spark, long batchId) {
     OptionalLong version = newestBefore(batchId);
     if (version.isEmpty()) {
+      // A stream upgraded from the Delta-table layout still owes the events waiting there.
+      if (legacyTable != null && DeltaTable.isDeltaTable(spark, legacyTable.toString())) {
+        return spark.read().format("delta").load(legacyTable.toString());
+      }
       return spark.createDataFrame(List.of(), schema);
     }
     return spark.read().schema(schema).parquet(snapshot(version.getAsLong()).toString());

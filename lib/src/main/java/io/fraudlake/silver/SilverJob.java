@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.api.java.function.FlatMapGroupsFunction;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -95,7 +94,8 @@ public final class SilverJob {
       throw new FraudLakeException("fraudlake.features.lateness must not be negative, got " + lateness);
     }
     this.latenessMicros = lateness.toNanos() / 1000;
-    this.pendingEvents = new PendingEvents(lakehouse.checkpoint(QUERY_NAME).resolve("pending-events"), BronzeParser.BRONZE_SCHEMA);
+    this.pendingEvents = new PendingEvents(lakehouse.checkpoint(QUERY_NAME).resolve("pending-events"), BronzeParser.BRONZE_SCHEMA,
+        lakehouse.checkpoint(QUERY_NAME).resolve("pending"));
   }
 
   public SilverStats stats() {
@@ -105,8 +105,11 @@ public final class SilverJob {
   /** The features of already-deduplicated events; {@code _emit} and {@code arrived_late} set. */
   Dataset<Row> features(Dataset<Row> events) {
     WindowFeatures calc = calculator;
+    // Grouped on the column rather than a key function, so Spark needs no extra pass that turns
+    // every row into a Java object just to read its card.
     return events
-        .groupByKey((MapFunction<Row, String>) r -> r.getAs("card_id"), Encoders.STRING())
+        .groupBy(col("card_id"))
+        .as(Encoders.STRING(), Encoders.row(events.schema()))
         .flatMapGroups((FlatMapGroupsFunction<String, Row, Row>) (card, rows) -> calc.compute(rows),
             Encoders.row(SILVER_SCHEMA));
   }

@@ -38,7 +38,7 @@ class PendingEventsTest {
   void aBatchStartsFromTheNewestEarlierSnapshotAndAReplayFromTheSameOne() throws IOException {
     SparkSession spark = SharedSpark.session();
     Path dir = SharedSpark.tempDir("pending");
-    PendingEvents pending = new PendingEvents(dir, SCHEMA);
+    PendingEvents pending = new PendingEvents(dir, SCHEMA, dir.resolveSibling("no-legacy-table"));
     assertEquals(0, pending.before(spark, 0).count(), "nothing before the first batch");
 
     pending.write(rows(0, 3), 0);
@@ -56,7 +56,7 @@ class PendingEventsTest {
   void aSnapshotWithoutItsCommitMarkerIsIgnored() throws IOException {
     SparkSession spark = SharedSpark.session();
     Path dir = SharedSpark.tempDir("pending");
-    PendingEvents pending = new PendingEvents(dir, SCHEMA);
+    PendingEvents pending = new PendingEvents(dir, SCHEMA, dir.resolveSibling("no-legacy-table"));
     pending.write(rows(0, 3), 0);
     pending.write(rows(1, 2), 1);
     Files.delete(dir.resolve("v1").resolve("_SUCCESS"));
@@ -64,5 +64,18 @@ class PendingEventsTest {
     assertEquals(List.of(0L), writers(pending.before(spark, 2)));
     pending.write(rows(1, 5), 1);
     assertEquals(5, pending.before(spark, 2).count());
+  }
+
+  @Test
+  void aCheckpointFromBeforeTheSnapshotsStartsFromItsDeltaTableOfPendingEvents() {
+    SparkSession spark = SharedSpark.session();
+    Path dir = SharedSpark.tempDir("pending");
+    Path legacy = dir.resolveSibling(dir.getFileName() + "-legacy");
+    rows(7, 3).write().format("delta").save(legacy.toString());
+    PendingEvents pending = new PendingEvents(dir, SCHEMA, legacy);
+
+    assertEquals(List.of(7L), writers(pending.before(spark, 12)), "the events the old layout was holding");
+    pending.write(rows(12, 2), 12);
+    assertEquals(List.of(12L), writers(pending.before(spark, 13)), "from then on, the snapshots");
   }
 }
