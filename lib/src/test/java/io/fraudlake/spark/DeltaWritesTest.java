@@ -88,4 +88,18 @@ class DeltaWritesTest {
     DeltaWrites.appendOnce(lakehouse, rows(1, "a", 3), Tables.GOLD, "app-a", 1);
     assertEquals(3, count(lakehouse, "batch = 1"));
   }
+
+  @Test
+  void catalogTablesAreTrackedByTheirNames() {
+    String schema = "writes_" + Long.toHexString(System.nanoTime());
+    SharedSpark.session().sql("CREATE DATABASE " + schema);
+    Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig(java.util.Map.of(
+        "lakehouse.mode", "catalog", "lakehouse.schema", schema)));
+    DeltaWrites.appendOnce(lakehouse, rows(0, "a", 2), Tables.GOLD, "app-a", 0);
+    DeltaWrites.appendOnce(lakehouse, rows(1, "a", 2), Tables.GOLD, "app-a", 1);
+    DeltaWrites.forgetCommits();
+    DeltaWrites.appendOnce(lakehouse, rows(1, "a", 2), Tables.GOLD, "app-a", 1);
+
+    assertEquals(4, SharedSpark.session().table(schema + "." + Tables.GOLD).count());
+  }
 }
