@@ -81,13 +81,15 @@ public final class SilverJob {
 
   private final Lakehouse lakehouse;
   private final WindowFeatures calculator;
+  private final long windowSeconds;
   private final long latenessMicros;
   private final SilverStats stats = new SilverStats();
   private final PendingEvents pendingEvents;
 
   public SilverJob(Lakehouse lakehouse) {
     this.lakehouse = lakehouse;
-    this.calculator = new WindowFeatures(lakehouse.config().longValue("features.window-seconds"),
+    this.windowSeconds = lakehouse.config().longValue("features.window-seconds");
+    this.calculator = new WindowFeatures(windowSeconds,
         lakehouse.config().decimal("features.high-value-threshold"));
     Duration lateness = lakehouse.config().duration("features.lateness");
     if (lateness.isNegative()) {
@@ -273,10 +275,9 @@ public final class SilverJob {
    * the window before them, and appends them to silver, once per batch id. The anti-joins above
    * already keep every TransactionID silver holds out of {@code toEmit}, so an append tagged with
    * (writer id, batch id) gives one row per TransactionID: a batch retried after the append committed
-   * is skipped by Delta as a whole, and one retried before it writes what it would have written.
+   * skips it as a whole ({@link DeltaWrites}), and one retried before it writes what it would have written.
    */
   private void appendFeatures(Dataset<Row> toEmit, Dataset<Row> silver, Timestamp first, Timestamp last, long rows, long batchId) {
-    long windowSeconds = lakehouse.config().longValue("features.window-seconds");
     Dataset<Row> ranges = toEmit.groupBy("card_id")
         .agg(min("event_timestamp").as("_from"), max("event_timestamp").as("_to"));
     // The batch-wide time range lets Delta skip every silver file outside it (file statistics) before

@@ -119,18 +119,14 @@ public final class Lakehouse {
     if (exists(table)) {
       return;
     }
-    io.delta.tables.DeltaTableBuilder builder = newTable(schema);
+    io.delta.tables.DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).addColumns(schema)
+        .property("delta.checkpointInterval", Integer.toString(config.integer("lakehouse.checkpoint-interval")));
     if (catalogMode) {
       builder.tableName(qualifiedName(table));
     } else {
       builder.location(path(table).toString());
     }
     builder.execute();
-  }
-
-  private io.delta.tables.DeltaTableBuilder newTable(org.apache.spark.sql.types.StructType schema) {
-    return DeltaTable.createIfNotExists(spark).addColumns(schema)
-        .property("delta.checkpointInterval", Integer.toString(config.integer("lakehouse.checkpoint-interval")));
   }
 
   /**

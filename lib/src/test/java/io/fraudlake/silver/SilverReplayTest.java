@@ -18,8 +18,8 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
 /**
- * Silver appends tagged with the batch id instead of merging: a micro-batch
- * Spark replays after a crash must leave silver and the pending table exactly as one run does.
+ * Silver appends tagged with the batch id instead of merging: a micro-batch Spark replays after a
+ * crash must leave silver and the pending events exactly as one run does.
  */
 class SilverReplayTest {
   private static Lakehouse lakehouseWithBronze() {
