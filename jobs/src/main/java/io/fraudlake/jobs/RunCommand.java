@@ -12,12 +12,12 @@ import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = {
-        "Runs the live pipeline: landing → bronze → silver → gold as three streams in one application, "
-            + "so an event dropped into the landing folder comes out scored in fraud_predictions.",
-        "Each stage keeps its own checkpoint (the same as the bronze, silver and score commands); Ctrl-C stops all three."})
+        "Runs the live pipeline: landing → bronze → silver → gold as one stream, each micro-batch ingesting, "
+            + "computing features and scoring, so an event dropped into the landing folder comes out scored in fraud_predictions within seconds.",
+        "It shares the bronze command's checkpoint and keeps its own state in checkpoints/run; Ctrl-C stops it."})
 final class RunCommand extends FraudLakeCommand {
   @Option(names = "--trigger", paramLabel = "DURATION",
-      description = "Micro-batch interval for all three stages, e.g. 1s (default: bronze.trigger, silver.trigger, scoring.trigger).")
+      description = "Micro-batch interval, e.g. 1s (default: run.trigger).")
   String trigger;
 
   @Option(names = "--model", paramLabel = "URI",
@@ -28,9 +28,7 @@ final class RunCommand extends FraudLakeCommand {
   Map<String, String> configOverrides() {
     Map<String, String> implied = new LinkedHashMap<>();
     if (trigger != null) {
-      implied.put("bronze.trigger", trigger);
-      implied.put("silver.trigger", trigger);
-      implied.put("scoring.trigger", trigger);
+      implied.put("run.trigger", trigger);
     }
     return implied;
   }
@@ -41,8 +39,7 @@ final class RunCommand extends FraudLakeCommand {
         ModelSources.choose(context.config(), null, modelUri, System.getenv()),
         context.config().duration("scoring.alias-check-interval"));
     ScoringStatus status = ScoringStatus.console();
-    try (StreamProgress bronze = StreamProgress.attach(context.spark(), "bronze", System.out);
-         StreamProgress silver = StreamProgress.attach(context.spark(), "silver", System.out);
+    try (StreamProgress progress = StreamProgress.attach(context.spark(), LivePipeline.QUERY_NAME, System.out);
          LivePipeline pipeline = LivePipeline.start(context.lakehouse(), model, status)) {
       System.out.println("run: watching " + context.config().landingDir() + " → fraud_predictions (Ctrl-C stops)");
       Runtime.getRuntime().addShutdownHook(new Thread(pipeline::close, "fraudlake-stop-pipeline"));

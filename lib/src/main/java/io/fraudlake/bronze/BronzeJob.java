@@ -57,21 +57,7 @@ public final class BronzeJob {
 
   /** Starts the stream; {@code Trigger.AvailableNow()} or a processing-time trigger. */
   public StreamingQuery start(Trigger trigger) {
-    SparkSession spark = lakehouse.spark();
-    Path landing = lakehouse.config().landingDir();
-    try {
-      Files.createDirectories(landing);
-    } catch (IOException e) {
-      throw new FraudLakeException("cannot create landing folder " + landing + ": " + e.getMessage(), e);
-    }
-    lakehouse.createIfMissing(Tables.BRONZE, BronzeParser.BRONZE_SCHEMA);
-    lakehouse.createIfMissing(Tables.QUARANTINE, BronzeParser.QUARANTINE_SCHEMA);
-
-    Dataset<Row> lines = spark.readStream()
-        .format("text")
-        .option("maxFilesPerTrigger", lakehouse.config().integer("landing.max-files-per-trigger"))
-        .load(landing.toString())
-        .select(col("value"), col("_metadata.file_path").as("source_file"));
+    Dataset<Row> lines = landingLines(lakehouse);
     try {
       return lines.writeStream()
           .queryName(QUERY_NAME)
@@ -82,6 +68,32 @@ public final class BronzeJob {
     } catch (TimeoutException e) {
       throw new FraudLakeException("bronze stream did not start: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The landing folder as a stream of raw lines with their file, bronze's and quarantine's tables
+   * created if missing. The live pipeline reads the same source with the same checkpoint, so the
+   * two take turns on landing without reading a file twice.
+   */
+  public static Dataset<Row> landingLines(Lakehouse lakehouse) {
+    Path landing = lakehouse.config().landingDir();
+    try {
+      Files.createDirectories(landing);
+    } catch (IOException e) {
+      throw new FraudLakeException("cannot create landing folder " + landing + ": " + e.getMessage(), e);
+    }
+    lakehouse.createIfMissing(Tables.BRONZE, BronzeParser.BRONZE_SCHEMA);
+    lakehouse.createIfMissing(Tables.QUARANTINE, BronzeParser.QUARANTINE_SCHEMA);
+    return lakehouse.spark().readStream()
+        .format("text")
+        .option("maxFilesPerTrigger", lakehouse.config().integer("landing.max-files-per-trigger"))
+        .load(landing.toString())
+        .select(col("value"), col("_metadata.file_path").as("source_file"));
+  }
+
+  /** The writer id of this stream's appends to {@code table} (bronze or quarantine), shared with the live pipeline. */
+  public static String writerId(SparkSession spark, String table) {
+    return DeltaWrites.appId(spark, QUERY_NAME) + "-" + table;
   }
 
   public static Trigger processingTrigger(Duration interval) {
@@ -108,11 +120,10 @@ public final class BronzeJob {
         }
       }
       long counted = System.nanoTime();
-      String appId = DeltaWrites.appId(spark, QUERY_NAME);
-      DeltaWrites.appendOnce(lakehouse, BronzeParser.bronzeRows(parsed), Tables.BRONZE, appId + "-" + Tables.BRONZE, batchId);
+      DeltaWrites.appendOnce(lakehouse, BronzeParser.bronzeRows(parsed), Tables.BRONZE, writerId(spark, Tables.BRONZE), batchId);
       long bronzeDone = System.nanoTime();
       if (!reasons.isEmpty()) {
-        DeltaWrites.appendOnce(lakehouse, BronzeParser.quarantineRows(parsed), Tables.QUARANTINE, appId + "-" + Tables.QUARANTINE,
+        DeltaWrites.appendOnce(lakehouse, BronzeParser.quarantineRows(parsed), Tables.QUARANTINE, writerId(spark, Tables.QUARANTINE),
             batchId);
       }
       long done = System.nanoTime();

@@ -2,13 +2,19 @@ package io.fraudlake.pipeline;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.bronze.BronzeJob;
+import io.fraudlake.scoring.GoldHorizon;
 import io.fraudlake.scoring.ProductionModel;
+import io.fraudlake.scoring.ScoringCheckpoint;
 import io.fraudlake.scoring.ScoringStatus;
 import io.fraudlake.scoring.ScoringStream;
+import io.fraudlake.scoring.SignatureCheck;
 import io.fraudlake.silver.SilverJob;
 import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.Tables;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
@@ -17,12 +23,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Landing → bronze → silver → gold as three running streams in one Spark application, so an event
- * dropped into the landing folder comes out scored. Each stage is the same job the separate commands
- * run, with its own checkpoint; the pipeline only starts them together and stops them together: if
- * one fails, the others are stopped and the failure is reported with the stage's name.
+ * Landing → bronze → silver → gold as one running stream ({@link LiveBatch}), so an event dropped
+ * into the landing folder comes out scored within seconds: each micro-batch ingests, computes the
+ * features of the events the watermark lets out, and scores them.
+ *
+ * <p>The tables and the rules are those of the separate commands, which it can follow or precede:
+ * it reads landing with the {@code bronze} stream's source and checkpoint (so the two take turns
+ * without reading a file twice), takes over the events the {@code silver} stream left waiting, and
+ * scores into gold skipping what the {@code score} stream already wrote there. Its own state is under
+ * {@code checkpoints/run}. It must not run beside those streams on the same lakehouse.
  */
 public final class LivePipeline implements AutoCloseable {
+  public static final String QUERY_NAME = "run";
   private static final Logger LOG = LoggerFactory.getLogger(LivePipeline.class);
 
   private final Lakehouse lakehouse;
@@ -32,58 +44,50 @@ public final class LivePipeline implements AutoCloseable {
     this.lakehouse = lakehouse;
   }
 
-  /**
-   * Starts the three streams, upstream first (each creates the table the next one reads), each with
-   * its stage's configured trigger (bronze.trigger, silver.trigger, scoring.trigger).
-   */
+  /** Starts the stream with the {@code run.trigger} processing-time trigger. */
   public static LivePipeline start(Lakehouse lakehouse, ProductionModel model, ScoringStatus status) {
     LivePipeline pipeline = new LivePipeline(lakehouse);
+    Path stateDir = lakehouse.checkpoint(QUERY_NAME);
+    ScoringCheckpoint landingCheckpoint = new ScoringCheckpoint(lakehouse.checkpoint(BronzeJob.QUERY_NAME));
+    SignatureCheck.require(SilverJob.SILVER_SCHEMA, Tables.SILVER, model.current());
+    Optional<GoldHorizon> horizon = ScoringStream.horizonAtStart(lakehouse, landingCheckpoint, new ScoringCheckpoint(stateDir));
+    LiveBatch batch = new LiveBatch(lakehouse, stateDir, ScoringStream.batchWriter(lakehouse, model, horizon, status, Tables.SILVER));
     try {
-      pipeline.queries.add(new BronzeJob(lakehouse).start(processingTime(lakehouse, "bronze.trigger")));
-      pipeline.queries.add(new SilverJob(lakehouse).start(processingTime(lakehouse, "silver.trigger")));
-      pipeline.queries.add(new ScoringStream(lakehouse, model, status).start(false));
-    } catch (RuntimeException e) {
-      pipeline.close();
-      throw e;
+      pipeline.queries.add(BronzeJob.landingLines(lakehouse).writeStream()
+          .queryName(QUERY_NAME)
+          .trigger(Trigger.ProcessingTime(lakehouse.config().duration("run.trigger").toMillis()))
+          .option("checkpointLocation", landingCheckpoint.dir().toString())
+          .foreachBatch(batch)
+          .start());
+    } catch (TimeoutException e) {
+      throw new FraudLakeException("live pipeline did not start: " + e.getMessage(), e);
     }
     LOG.info("pipeline running: {} → {} → {} → {}", lakehouse.config().landingDir(),
-        lakehouse.qualifiedName("bronze_transactions"), lakehouse.qualifiedName("silver_transactions_base"),
-        lakehouse.qualifiedName("fraud_predictions"));
+        lakehouse.qualifiedName(Tables.BRONZE), lakehouse.qualifiedName(Tables.SILVER), lakehouse.qualifiedName(Tables.GOLD));
     return pipeline;
-  }
-
-  private static Trigger processingTime(Lakehouse lakehouse, String key) {
-    return Trigger.ProcessingTime(lakehouse.config().duration(key).toMillis());
-  }
-
-  private static List<StreamingQuery> reversed(List<StreamingQuery> queries) {
-    List<StreamingQuery> copy = new ArrayList<>(queries);
-    java.util.Collections.reverse(copy);
-    return copy;
   }
 
   public List<StreamingQuery> queries() {
     return List.copyOf(queries);
   }
 
-  /** Blocks until a stage stops; a failed stage stops the others and becomes a one-line error. */
+  /** Blocks until the stream stops; a failure becomes a one-line error. */
   public void awaitTermination() {
     try {
-      lakehouse.spark().streams().awaitAnyTermination();
+      for (StreamingQuery query : queries) {
+        query.awaitTermination();
+      }
     } catch (StreamingQueryException e) {
-      String failed = queries.stream().filter(q -> q.exception().isDefined())
-          .map(StreamingQuery::name).findFirst().orElse("?");
       close();
-      throw new FraudLakeException("pipeline stopped: stream " + failed + " failed: " + Lakehouse.rootMessage(e), e);
+      throw new FraudLakeException("pipeline stopped: stream " + QUERY_NAME + " failed: " + Lakehouse.rootMessage(e), e);
     }
     close();
   }
 
-  /** Stops every stage; a stage stopped mid-batch resumes from its checkpoint on the next start. */
+  /** Stops the stream; a batch stopped midway is replayed from the checkpoint on the next start. */
   @Override
   public void close() {
-    // Downstream first, so no stage is left waiting on one already stopped.
-    for (StreamingQuery query : reversed(queries)) {
+    for (StreamingQuery query : queries) {
       if (query.isActive()) {
         try {
           query.stop();

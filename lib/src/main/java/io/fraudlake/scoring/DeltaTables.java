@@ -5,11 +5,10 @@ import io.fraudlake.spark.Lakehouse;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 
 /**
  * What scoring needs of Delta beyond the shared idempotent append ({@link io.fraudlake.spark.DeltaWrites}):
- * insert-only merges for backfills, and reading gold as of one commit for checkpoint resets.
+ * insert-only merges for backfills.
  */
 final class DeltaTables {
   private DeltaTables() {}
@@ -20,7 +19,7 @@ final class DeltaTables {
    */
   static long insertNew(Lakehouse lakehouse, Dataset<Row> rows, String table) {
     DeltaTable target = lakehouse.deltaTable(table);
-    long before = latestVersion(lakehouse, table);
+    long before = lakehouse.latestVersion(table);
     target.as("gold")
         .merge(rows.as("new"), "gold." + GoldSchema.TRANSACTION_ID + " = new." + GoldSchema.TRANSACTION_ID)
         .whenNotMatched().insertAll()
@@ -33,18 +32,4 @@ final class DeltaTables {
     String inserted = metrics == null ? null : metrics.get("numTargetRowsInserted");
     return inserted == null ? 0L : Long.parseLong(inserted);
   }
-
-  /** A table as it was at one commit. */
-  static Dataset<Row> readVersion(Lakehouse lakehouse, String table, long version) {
-    SparkSession spark = lakehouse.spark();
-    if (lakehouse.catalogMode()) {
-      return spark.sql("SELECT * FROM " + lakehouse.qualifiedName(table) + " VERSION AS OF " + version);
-    }
-    return spark.read().format("delta").option("versionAsOf", version).load(lakehouse.path(table).toString());
-  }
-
-  static long latestVersion(Lakehouse lakehouse, String table) {
-    return lakehouse.deltaTable(table).history(1).select("version").first().getLong(0);
-  }
-
 }

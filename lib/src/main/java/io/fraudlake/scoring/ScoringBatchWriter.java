@@ -10,13 +10,13 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.fraudlake.spark.BatchThreads;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
 import java.sql.Timestamp;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -89,40 +89,18 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       long goldDone = System.nanoTime();
       // The drift and metrics appends are small commits whose time is mostly waiting on the file
       // system and Delta's log, so they run side by side; each is idempotent on its own.
-      CompletableFuture<List<String>> drifting = CompletableFuture.supplyAsync(
-          () -> drift.record(scored, current, queryId, appId, batchId, rows, stats.getTimestamp(3), stats.getTimestamp(4)),
-          ScoringBatchWriter::onNewThread);
+      CompletableFuture<List<String>> drifting = BatchThreads.start("fraudlake-drift",
+          () -> drift.record(scored, current, queryId, appId, batchId, rows, stats.getTimestamp(3), stats.getTimestamp(4)));
       BatchMetrics metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
           stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
           (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
       io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
-      List<String> drifted = joined(drifting);
+      List<String> drifted = BatchThreads.join(drifting);
       LOG.debug("batch {}: score+stats {} ms, gold {} ms, drift and metrics {} ms", batchId, (statsDone - started) / 1_000_000,
           (goldDone - statsDone) / 1_000_000, (System.nanoTime() - goldDone) / 1_000_000);
       status.batchDone(metrics, drifted);
     } finally {
       scored.unpersist();
-    }
-  }
-
-  /**
-   * A thread of its own per task, created from the batch's thread so it inherits Spark's local
-   * properties (the stream's query id and job group) as Spark's own threads would.
-   */
-  private static void onNewThread(Runnable task) {
-    Thread thread = new Thread(task, "fraudlake-drift");
-    thread.setDaemon(true);
-    thread.start();
-  }
-
-  private static <T> T joined(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException cause) {
-        throw cause;
-      }
-      throw e;
     }
   }
 
@@ -140,7 +118,7 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     if (range.getLong(2) == 0 || (allTimed && !h.mayOverlap(batchMin, batchMax))) {
       return batch;
     }
-    Dataset<Row> before = DeltaTables.readVersion(lakehouse, Tables.GOLD, h.goldVersion());
+    Dataset<Row> before = lakehouse.readVersion(Tables.GOLD, h.goldVersion());
     if (allTimed) {
       before = before.where(col(GoldSchema.EVENT_TIMESTAMP).between(lit(batchMin), lit(batchMax)));
     }

@@ -46,6 +46,20 @@ public final class ScoringCheckpoint {
     }
   }
 
+  /** The query id Spark keeps in the checkpoint's {@code metadata} file, once the query has started. */
+  public Optional<String> queryId() {
+    Path file = dir.resolve("metadata");
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"").matcher(Files.readString(file));
+      return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    } catch (IOException e) {
+      throw new FraudLakeException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
   public Optional<GoldHorizon> horizon() {
     Path file = dir.resolve(HORIZON_FILE);
     if (!Files.isRegularFile(file)) {

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.min;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.config.FraudLakeConfig;
+import io.fraudlake.spark.DeltaWrites;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.DataStreamReader;
@@ -67,15 +69,7 @@ public final class ScoringStream {
     lakehouse.createIfMissing(Tables.BATCH_METRICS, GoldSchema.BATCH_METRICS);
     lakehouse.createIfMissing(Tables.FEATURE_DRIFT, GoldSchema.FEATURE_DRIFT);
 
-    Optional<GoldHorizon> horizon;
-    if (checkpoint.isFresh()) {
-      horizon = goldHorizon();
-      checkpoint.setHorizon(horizon);
-      horizon.ifPresent(h -> LOG.info("new scoring checkpoint over {} existing gold rows (version {}): "
-          + "their transactions are skipped", h.rows(), h.goldVersion()));
-    } else {
-      horizon = checkpoint.horizon();
-    }
+    Optional<GoldHorizon> horizon = horizonAtStart(lakehouse, checkpoint, checkpoint);
 
     DataStreamWriter<Row> writer = silver.writeStream()
         .queryName(QUERY_NAME)
@@ -104,10 +98,50 @@ public final class ScoringStream {
         : reader.load(lakehouse.path(Tables.SILVER).toString());
   }
 
-  /** What gold holds now, if anything: a new checkpoint must not score those transactions again. */
-  private Optional<GoldHorizon> goldHorizon() {
-    long version = DeltaTables.latestVersion(lakehouse, Tables.GOLD);
-    Row r = DeltaTables.readVersion(lakehouse, Tables.GOLD, version)
+  /**
+   * The gold rows a query must not score again, decided when it starts: all of gold when its Spark
+   * checkpoint is new (first run, or after a reset), and all of gold again when another writer
+   * added rows since this query's last batch (the live pipeline and the {@code score} stream write
+   * the same gold, and either may follow the other). Otherwise the horizon it recorded before.
+   * {@code sparkCheckpoint} is the query's own, {@code store} where its horizon is kept.
+   */
+  public static Optional<GoldHorizon> horizonAtStart(Lakehouse lakehouse, ScoringCheckpoint sparkCheckpoint, ScoringCheckpoint store) {
+    lakehouse.createIfMissing(Tables.GOLD, GoldSchema.PREDICTIONS);
+    if (sparkCheckpoint.isFresh()) {
+      Optional<GoldHorizon> horizon = goldNow(lakehouse);
+      store.setHorizon(horizon);
+      horizon.ifPresent(h -> LOG.info("new scoring checkpoint over {} existing gold rows (version {}): "
+          + "their transactions are skipped", h.rows(), h.goldVersion()));
+      return horizon;
+    }
+    Optional<String> queryId = sparkCheckpoint.queryId();
+    if (queryId.isPresent()
+        && DeltaWrites.othersWroteSince(lakehouse, Tables.GOLD, ScoringBatchWriter.APP_ID_PREFIX + queryId.get())) {
+      Optional<GoldHorizon> horizon = goldNow(lakehouse);
+      store.setHorizon(horizon);
+      horizon.ifPresent(h -> LOG.info("gold has rows another writer added since this query's last batch; the {} rows of "
+          + "version {} are skipped", h.rows(), h.goldVersion()));
+      return horizon;
+    }
+    return store.horizon();
+  }
+
+  /**
+   * The scoring batch for a stream that makes its silver rows itself (the live pipeline): gold,
+   * drift and metrics appended exactly as the scoring stream does, tagged with that stream's id.
+   */
+  public static VoidFunction2<Dataset<Row>, Long> batchWriter(Lakehouse lakehouse, ProductionModel model,
+      Optional<GoldHorizon> horizon, ScoringStatus status, String inputName) {
+    lakehouse.createIfMissing(Tables.GOLD, GoldSchema.PREDICTIONS);
+    lakehouse.createIfMissing(Tables.BATCH_METRICS, GoldSchema.BATCH_METRICS);
+    lakehouse.createIfMissing(Tables.FEATURE_DRIFT, GoldSchema.FEATURE_DRIFT);
+    return new ScoringBatchWriter(lakehouse, model, horizon, status, inputName);
+  }
+
+  /** What gold holds now, if anything. */
+  private static Optional<GoldHorizon> goldNow(Lakehouse lakehouse) {
+    long version = lakehouse.latestVersion(Tables.GOLD);
+    Row r = lakehouse.readVersion(Tables.GOLD, version)
         .agg(count(lit(1)), min(col(GoldSchema.EVENT_TIMESTAMP)), max(col(GoldSchema.EVENT_TIMESTAMP)))
         .first();
     long rows = r.getLong(0);

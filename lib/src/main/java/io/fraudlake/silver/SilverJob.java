@@ -96,8 +96,7 @@ public final class SilverJob {
       throw new FraudLakeException("fraudlake.features.lateness must not be negative, got " + lateness);
     }
     this.latenessMicros = lateness.toNanos() / 1000;
-    this.pendingEvents = new PendingEvents(lakehouse.checkpoint(QUERY_NAME).resolve("pending-events"), BronzeParser.BRONZE_SCHEMA,
-        lakehouse.checkpoint(QUERY_NAME).resolve("pending"));
+    this.pendingEvents = streamPendingEvents(lakehouse);
   }
 
   public SilverStats stats() {
@@ -185,6 +184,12 @@ public final class SilverJob {
     }
   }
 
+  /** The events this stream has read from bronze and not emitted yet, beside its checkpoint. */
+  static PendingEvents streamPendingEvents(Lakehouse lakehouse) {
+    return new PendingEvents(lakehouse.checkpoint(QUERY_NAME).resolve("pending-events"), BronzeParser.BRONZE_SCHEMA,
+        lakehouse.checkpoint(QUERY_NAME).resolve("pending"));
+  }
+
   /** Where the stream keeps the events it has not emitted yet ({@link PendingEvents}). */
   public java.nio.file.Path pendingPath() {
     return pendingEvents.dir();
@@ -204,9 +209,13 @@ public final class SilverJob {
   void processBatch(Dataset<Row> batch, Long batchId) {
     long started = System.nanoTime();
     SparkSession spark = batch.sparkSession();
-    Dataset<Row> pending = pendingEvents.before(spark, batchId).select(cols(EVENT_COLUMNS))
-        .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> silver = lakehouse.read(Tables.SILVER);
+    // A pending event silver already holds was emitted by the live pipeline, which takes over the
+    // events this stream leaves waiting (LiveSilverState).
+    Dataset<Row> pending = pendingEvents.before(spark, batchId).select(cols(EVENT_COLUMNS))
+        .join(silver.select("TransactionID"), "TransactionID", "left_anti")
+        .select(cols(EVENT_COLUMNS))
+        .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> incoming = batch.persist(StorageLevel.MEMORY_AND_DISK());
     // Duplicates of silver are looked up by TransactionID over all of silver: a re-sent event may
     // carry any event time, so no time range can narrow this join without letting one through.
@@ -309,10 +318,7 @@ public final class SilverJob {
   }
 
   private static Timestamp minus(Timestamp t, long micros) {
-    long totalMicros = WindowFeatures.micros(t) - micros;
-    Timestamp out = new Timestamp(Math.floorDiv(totalMicros, 1_000_000L) * 1000L);
-    out.setNanos((int) Math.floorMod(totalMicros, 1_000_000L) * 1000);
-    return out;
+    return WindowFeatures.timestamp(WindowFeatures.micros(t) - micros);
   }
 
   private static Column[] cols(String[] names) {

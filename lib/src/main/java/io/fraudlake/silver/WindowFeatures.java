@@ -124,4 +124,11 @@ public final class WindowFeatures implements Serializable {
     Instant instant = (Instant) timestamp;
     return instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1000;
   }
+
+  /** The inverse of {@link #micros}: a timestamp with microsecond precision. */
+  static Timestamp timestamp(long micros) {
+    Timestamp out = new Timestamp(Math.floorDiv(micros, 1_000_000L) * 1000L);
+    out.setNanos((int) Math.floorMod(micros, 1_000_000L) * 1000);
+    return out;
+  }
 }

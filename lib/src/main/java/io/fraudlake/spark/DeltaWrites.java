@@ -4,6 +4,8 @@ import static org.apache.spark.sql.functions.col;
 
 import io.delta.tables.DeltaTable;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.spark.sql.DataFrameWriter;
@@ -52,8 +54,7 @@ public final class DeltaWrites {
 
   /** Appends unless this table already committed {@code (appId, version)}. */
   public static void appendOnce(Lakehouse lakehouse, Dataset<Row> rows, String table, String appId, long version) {
-    Target target = lakehouse.catalogMode()
-        ? Target.named(lakehouse.qualifiedName(table)) : Target.at(lakehouse.path(table).toString());
+    Target target = targetOf(lakehouse, table);
     writeOnce(lakehouse.spark(), rows.write().format("delta").mode("append"), target, appId, version);
   }
 
@@ -108,6 +109,79 @@ public final class DeltaWrites {
         return newest;
       }
     }
+  }
+
+  /**
+   * The table version whose commit carries the tag {@code (appId, batch)}, if the history still holds
+   * it. Read newest-first and stopped at an older tag of the same writer (its tags only grow), so a
+   * batch committed recently is found in one short read.
+   */
+  public static OptionalLong versionTagged(Lakehouse lakehouse, String table, String appId, long batch) {
+    Target target = targetOf(lakehouse, table);
+    SparkSession spark = lakehouse.spark();
+    if (!target.exists(spark)) {
+      return OptionalLong.empty();
+    }
+    DeltaTable delta = target.table(spark);
+    String prefix = MARKER + appId + " ";
+    long commits = delta.history(1).select(col("version")).first().getLong(0) + 1;
+    for (long step = FIRST_HISTORY_STEP; ; step *= 2) {
+      int limit = (int) Math.min(step, commits);
+      List<Row> tags = delta.history(limit).select(col("version"), col("userMetadata"))
+          .where(col("userMetadata").startsWith(prefix)).collectAsList();
+      boolean olderSeen = false;
+      for (Row r : tags) {
+        long tagged = Long.parseLong(r.getString(1).substring(prefix.length()).trim());
+        if (tagged == batch) {
+          return OptionalLong.of(r.getLong(0));
+        }
+        olderSeen |= tagged < batch;
+      }
+      if (olderSeen || limit >= commits) {
+        return OptionalLong.empty();
+      }
+    }
+  }
+
+  /**
+   * Whether a commit that adds rows and is not tagged by {@code appId} came after that writer's
+   * newest tag (or the writer has none and the table holds such a commit): another stream, a
+   * backfill or a stream of an earlier checkpoint wrote to the table since this writer last did.
+   */
+  public static boolean othersWroteSince(Lakehouse lakehouse, String table, String appId) {
+    Target target = targetOf(lakehouse, table);
+    SparkSession spark = lakehouse.spark();
+    if (!target.exists(spark)) {
+      return false;
+    }
+    DeltaTable delta = target.table(spark);
+    String prefix = MARKER + appId + " ";
+    long commits = delta.history(1).select(col("version")).first().getLong(0) + 1;
+    for (long step = FIRST_HISTORY_STEP; ; step *= 2) {
+      int limit = (int) Math.min(step, commits);
+      // Newest first: the first commit that is ours settles it, as does the first foreign write.
+      for (Row r : delta.history(limit).select(col("operation"), col("userMetadata")).collectAsList()) {
+        String tag = r.getString(1);
+        if (tag != null && tag.startsWith(prefix)) {
+          return false;
+        }
+        if (ADDING_OPERATIONS.contains(r.getString(0))) {
+          return true;
+        }
+      }
+      if (limit >= commits) {
+        return false;
+      }
+    }
+  }
+
+  /** Operations that can add transactions to a table (OPTIMIZE, VACUUM and property changes add none). */
+  private static final Set<String> ADDING_OPERATIONS = Set.of("WRITE", "MERGE", "STREAMING UPDATE", "CREATE TABLE AS SELECT",
+      "REPLACE TABLE AS SELECT", "CREATE OR REPLACE TABLE AS SELECT");
+
+  private static Target targetOf(Lakehouse lakehouse, String table) {
+    return lakehouse.catalogMode()
+        ? Target.named(lakehouse.qualifiedName(table)) : Target.at(lakehouse.path(table).toString());
   }
 
   /** A Delta table by path or by catalog name. */

@@ -80,6 +80,20 @@ public final class Lakehouse {
     return catalogMode ? spark.read().table(qualifiedName(table)) : spark.read().format("delta").load(path(table).toString());
   }
 
+  /** A table as it was at one commit (Delta time travel). */
+  public Dataset<Row> readVersion(String table, long version) {
+    requireExists(table);
+    if (catalogMode) {
+      return spark.sql("SELECT * FROM " + qualifiedName(table) + " VERSION AS OF " + version);
+    }
+    return spark.read().format("delta").option("versionAsOf", version).load(path(table).toString());
+  }
+
+  /** The table's newest version. */
+  public long latestVersion(String table) {
+    return deltaTable(table).history(1).select("version").first().getLong(0);
+  }
+
   public DeltaTable deltaTable(String table) {
     requireExists(table);
     return catalogMode ? DeltaTable.forName(spark, qualifiedName(table)) : DeltaTable.forPath(spark, path(table).toString());

@@ -29,14 +29,14 @@ class LivePipelineTest {
   @Test
   void anEventDroppedIntoLandingComesOutScoredInGold() throws Exception {
     FraudLakeConfig config = SharedSpark.freshConfig(Map.of(
-        "bronze.trigger", "500 ms", "silver.trigger", "500 ms", "scoring.trigger", "500 ms",
+        "run.trigger", "500 ms",
         "features.lateness", "1 second", "scoring.alias-check-interval", "0s"));
     Lakehouse lakehouse = SharedSpark.lakehouse(config);
     Path modelDir = ScoringFixtures.saveModel(SharedSpark.session(), SharedSpark.tempDir("model"), 7);
     ProductionModel model = ProductionModel.load(ModelDirectorySource.of(modelDir, "fraud_isolation_forest"), Duration.ZERO);
 
     try (LivePipeline pipeline = LivePipeline.start(lakehouse, model, ScoringStatus.silent())) {
-      assertEquals(List.of("bronze", "silver", "score"),
+      assertEquals(List.of("run"),
           pipeline.queries().stream().map(q -> q.name()).toList());
       Instant t0 = Instant.now().minus(1, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS);
       dropIntoLanding(config.landingDir(), "events-1.jsonl", List.of(
