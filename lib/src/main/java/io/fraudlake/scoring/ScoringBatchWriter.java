@@ -83,20 +83,28 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
           max(col(GoldSchema.EVENT_TIMESTAMP))).first();
       long rows = stats.getLong(0);
       long statsDone = System.nanoTime();
-      if (rows > 0) {
-        io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, Scorer.gold(scored), Tables.GOLD, appId, batchId);
-      }
-      long goldDone = System.nanoTime();
-      // The drift and metrics appends are small commits whose time is mostly waiting on the file
-      // system and Delta's log, so they run side by side; each is idempotent on its own.
+      // The three appends are commits whose time is mostly waiting on the file system and Delta's
+      // log, so drift runs beside gold and the metrics; each is idempotent on its own.
       CompletableFuture<List<String>> drifting = BatchThreads.start("fraudlake-drift",
           () -> drift.record(scored, current, queryId, appId, batchId, rows, stats.getTimestamp(3), stats.getTimestamp(4)));
-      BatchMetrics metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
-          stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
-          (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
-      io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
+      BatchMetrics metrics;
+      long goldDone;
+      try {
+        if (rows > 0) {
+          io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, Scorer.gold(scored), Tables.GOLD, appId, batchId);
+        }
+        goldDone = System.nanoTime();
+        metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
+            stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
+            (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
+        io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
+      } catch (RuntimeException e) {
+        // Let drift finish before the cache it reads is released; the batch fails with the first error.
+        drifting.exceptionally(failure -> null).join();
+        throw e;
+      }
       List<String> drifted = BatchThreads.join(drifting);
-      LOG.debug("batch {}: score+stats {} ms, gold {} ms, drift and metrics {} ms", batchId, (statsDone - started) / 1_000_000,
+      LOG.debug("batch {}: score+stats {} ms, gold {} ms, metrics and drift {} ms", batchId, (statsDone - started) / 1_000_000,
           (goldDone - statsDone) / 1_000_000, (System.nanoTime() - goldDone) / 1_000_000);
       status.batchDone(metrics, drifted);
     } finally {
