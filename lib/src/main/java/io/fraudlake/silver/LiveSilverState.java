@@ -95,7 +95,7 @@ public final class LiveSilverState {
   private final WindowFeatures calculator;
   private final long windowMicros;
   private final long latenessMicros;
-  private final PendingEvents snapshots;
+  private final PendingSnapshots snapshots;
 
   private Map<String, Row> pending;
   private final Map<String, List<Context>> recentByCard = new HashMap<>();
@@ -106,7 +106,7 @@ public final class LiveSilverState {
   /** The silver version lookups read during the first batch (a replay must not see its own append); then the newest. */
   private Long firstBatchVersion;
 
-  private LiveSilverState(Lakehouse lakehouse, PendingEvents snapshots, Map<String, Row> pending, SeenIds seen,
+  private LiveSilverState(Lakehouse lakehouse, PendingSnapshots snapshots, Map<String, Row> pending, SeenIds seen,
       Long firstBatchVersion) {
     this.lakehouse = lakehouse;
     long windowSeconds = lakehouse.config().longValue("features.window-seconds");
@@ -135,9 +135,9 @@ public final class LiveSilverState {
     long version = replayed.isPresent() ? replayed.getAsLong() - 1 : lakehouse.latestVersion(Tables.SILVER);
     Dataset<Row> silver = lakehouse.readVersion(Tables.SILVER, version);
 
-    PendingEvents snapshots = new PendingEvents(stateDir.resolve(SNAPSHOTS), BronzeParser.BRONZE_SCHEMA, null);
+    PendingSnapshots snapshots = new PendingSnapshots(stateDir.resolve(SNAPSHOTS));
     Map<String, Row> pending = new LinkedHashMap<>();
-    for (Row r : snapshots.before(spark, firstBatchId).select(cols(BronzeParser.BRONZE_SCHEMA.fieldNames())).collectAsList()) {
+    for (Row r : snapshots.before(firstBatchId)) {
       pending.putIfAbsent(r.getString(ID), r);
     }
     // Events the silver stream read from bronze and left waiting: the live pipeline reads landing,
@@ -249,7 +249,7 @@ public final class LiveSilverState {
   /** Writes the batch's pending snapshot (the replay of a later batch starts from it). */
   public void writeSnapshot(Step step) {
     if (step.changed()) {
-      snapshots.write(lakehouse.spark().createDataFrame(step.pending(), BronzeParser.BRONZE_SCHEMA).coalesce(1), step.batchId());
+      snapshots.write(step.pending(), step.batchId());
     }
   }
 
