@@ -80,7 +80,9 @@ final class LiveBatch implements VoidFunction2<Dataset<Row>, Long> {
       writes.add(BatchThreads.run("fraudlake-live-pending", () -> silver.writeSnapshot(step)));
       try {
         if (!step.emitted().isEmpty()) {
-          scoring.call(silver.silverRows(step), batchId);
+          // The file path and the extra fields are silver's longest strings and no model reads them;
+          // Spark folds the projection into the local rows, so the scoring tasks do not carry them.
+          scoring.call(silver.silverRows(step).drop("source_file", "extra_fields"), batchId);
         }
       } finally {
         BatchThreads.joinAll(writes);
@@ -105,7 +107,10 @@ final class LiveBatch implements VoidFunction2<Dataset<Row>, Long> {
 
   /** A batch's parsed lines, collected in one job and split into bronze rows and quarantine rows. */
   private record Parsed(List<Row> good, List<Row> bad) {
-    static Parsed of(Dataset<Row> parsed) {
+    static Parsed of(Dataset<Row> parsedLines) {
+      // The raw line is kept for quarantine only: a good row would carry it to the driver for nothing.
+      Dataset<Row> parsed = parsedLines.withColumn("raw", org.apache.spark.sql.functions.when(
+          org.apache.spark.sql.functions.col("reason").isNotNull(), org.apache.spark.sql.functions.col("raw")));
       StructType schema = parsed.schema();
       int reason = schema.fieldIndex("reason");
       int[] bronze = indexes(schema, BronzeParser.BRONZE_SCHEMA);
