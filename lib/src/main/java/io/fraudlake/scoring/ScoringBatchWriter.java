@@ -74,7 +74,17 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     Dataset<Row> input = horizon == null ? batch : withoutTransactionsBefore(batch, horizon);
     Timestamp scoredAt = new Timestamp(System.currentTimeMillis());
     Dataset<Row> scored = Scorer.score(input, current, scoredAt, drift.columnsFor(current)).persist(StorageLevel.MEMORY_AND_DISK());
+    List<CompletableFuture<?>> running = new java.util.ArrayList<>();
     try {
+      // Gold first, beside the counts rather than after them: its commit is what readers of gold
+      // wait for. Both read the cached scores; whichever task gets there first computes them. Only
+      // the horizon can leave a batch Spark runs empty, and an empty batch commits nothing to gold.
+      CompletableFuture<Void> gold = BatchThreads.run("fraudlake-gold", () -> {
+        if (horizon == null || !scored.isEmpty()) {
+          io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, Scorer.gold(scored), Tables.GOLD, appId, batchId);
+        }
+      });
+      running.add(gold);
       Row stats = scored.agg(
           count(lit(1)),
           coalesce(sum(when(col(GoldSchema.IS_ANOMALY), 1L).otherwise(0L)), lit(0L)),
@@ -83,30 +93,25 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
           max(col(GoldSchema.EVENT_TIMESTAMP))).first();
       long rows = stats.getLong(0);
       long statsDone = System.nanoTime();
-      // The three appends are commits whose time is mostly waiting on the file system and Delta's
-      // log, so drift runs beside gold and the metrics; each is idempotent on its own.
+      // Drift and metrics are small commits whose time is mostly waiting on the file system and
+      // Delta's log, so they run side by side too; each append is idempotent on its own.
       CompletableFuture<List<String>> drifting = BatchThreads.start("fraudlake-drift",
           () -> drift.record(scored, current, queryId, appId, batchId, rows, stats.getTimestamp(3), stats.getTimestamp(4)));
-      BatchMetrics metrics;
-      long goldDone;
-      try {
-        if (rows > 0) {
-          io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, Scorer.gold(scored), Tables.GOLD, appId, batchId);
-        }
-        goldDone = System.nanoTime();
-        metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
-            stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
-            (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
-        io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
-      } catch (RuntimeException e) {
-        // Let drift finish before the cache it reads is released; the batch fails with the first error.
-        drifting.exceptionally(failure -> null).join();
-        throw e;
-      }
+      running.add(drifting);
+      BatchThreads.join(gold);
+      long goldDone = System.nanoTime();
+      BatchMetrics metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
+          stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
+          (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
+      io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
       List<String> drifted = BatchThreads.join(drifting);
-      LOG.debug("batch {}: score+stats {} ms, gold {} ms, metrics and drift {} ms", batchId, (statsDone - started) / 1_000_000,
+      LOG.debug("batch {}: score+stats {} ms, gold {} ms more, metrics and drift {} ms", batchId, (statsDone - started) / 1_000_000,
           (goldDone - statsDone) / 1_000_000, (System.nanoTime() - goldDone) / 1_000_000);
       status.batchDone(metrics, drifted);
+    } catch (RuntimeException e) {
+      // No append may still be reading the cache when it is released; the batch fails with the first error.
+      running.forEach(f -> f.exceptionally(failure -> null).join());
+      throw e;
     } finally {
       scored.unpersist();
     }
