@@ -65,16 +65,16 @@ final class LiveBatch implements VoidFunction2<Dataset<Row>, Long> {
       }
       List<CompletableFuture<?>> writes = new ArrayList<>();
       writes.add(BatchThreads.run("fraudlake-live-bronze", () -> DeltaWrites.appendOnce(lakehouse,
-          spark.createDataFrame(parsed.good(), BronzeParser.BRONZE_SCHEMA), Tables.BRONZE, BronzeJob.writerId(spark, Tables.BRONZE), batchId)));
+          oneTask(spark.createDataFrame(parsed.good(), BronzeParser.BRONZE_SCHEMA)), Tables.BRONZE, BronzeJob.writerId(spark, Tables.BRONZE), batchId)));
       if (!parsed.bad().isEmpty()) {
         writes.add(BatchThreads.run("fraudlake-live-quarantine", () -> DeltaWrites.appendOnce(lakehouse,
-            spark.createDataFrame(parsed.bad(), BronzeParser.QUARANTINE_SCHEMA), Tables.QUARANTINE,
+            oneTask(spark.createDataFrame(parsed.bad(), BronzeParser.QUARANTINE_SCHEMA)), Tables.QUARANTINE,
             BronzeJob.writerId(spark, Tables.QUARANTINE), batchId)));
       }
       LiveSilverState.Step step = silver.plan(parsed.good(), batchId);
       long plannedAt = System.nanoTime();
       if (!step.emitted().isEmpty()) {
-        writes.add(BatchThreads.run("fraudlake-live-silver", () -> DeltaWrites.appendOnce(lakehouse, silver.silverRows(step),
+        writes.add(BatchThreads.run("fraudlake-live-silver", () -> DeltaWrites.appendOnce(lakehouse, oneTask(silver.silverRows(step)),
             Tables.SILVER, DeltaWrites.appId(spark, SILVER_WRITER), batchId)));
       }
       writes.add(BatchThreads.run("fraudlake-live-pending", () -> silver.writeSnapshot(step)));
@@ -82,7 +82,7 @@ final class LiveBatch implements VoidFunction2<Dataset<Row>, Long> {
         if (!step.emitted().isEmpty()) {
           // The file path and the extra fields are silver's longest strings and no model reads them;
           // Spark folds the projection into the local rows, so the scoring tasks do not carry them.
-          scoring.call(silver.silverRows(step).drop("source_file", "extra_fields"), batchId);
+          scoring.call(oneTask(silver.silverRows(step).drop("source_file", "extra_fields")), batchId);
         }
       } finally {
         BatchThreads.joinAll(writes);
@@ -99,10 +99,13 @@ final class LiveBatch implements VoidFunction2<Dataset<Row>, Long> {
     }
   }
 
-  /** Events waiting for the watermark, as far as the running stream knows (0 before its first batch). */
-  int pendingCount() {
-    LiveSilverState state = silver;
-    return state == null ? 0 : state.pendingCount();
+  /**
+   * A micro-batch's rows in one partition: a few thousand rows split over the cores would cost a
+   * second task per job (each one deserialising the Hadoop configuration and writing a file of its
+   * own) and save nothing.
+   */
+  private static Dataset<Row> oneTask(Dataset<Row> rows) {
+    return rows.coalesce(1);
   }
 
   /** A batch's parsed lines, collected in one job and split into bronze rows and quarantine rows. */

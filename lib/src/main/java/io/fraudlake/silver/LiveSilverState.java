@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
 public final class LiveSilverState {
   private static final Logger LOG = LoggerFactory.getLogger(LiveSilverState.class);
   /** Where the live pipeline keeps its snapshots of pending events, beside its other state. */
-  public static final String SNAPSHOTS = "pending-events";
+  private static final String SNAPSHOTS = "pending-events";
 
   /** What the window arithmetic reads of a context row (a silver row of an earlier batch). */
   private static final StructType CONTEXT_SCHEMA = new StructType()
@@ -162,11 +162,6 @@ public final class LiveSilverState {
         replayed.isPresent() ? ", before this batch's own append" : "", pending.size(), pending.size() + inSilver.size() - own,
         inSilver.size(), seen.bits() / 8 / 1_000_000, (System.nanoTime() - started) / 1_000_000);
     return new LiveSilverState(lakehouse, snapshots, pending, seen, version);
-  }
-
-  /** Events waiting for the watermark now. */
-  public int pendingCount() {
-    return pending.size();
   }
 
   /**
