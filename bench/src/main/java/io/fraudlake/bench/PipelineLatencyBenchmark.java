@@ -238,7 +238,7 @@ public final class PipelineLatencyBenchmark {
     long from = landed.stream().filter(l -> l.phase().equals("measured")).mapToLong(Landed::renamedMs).min().orElse(0);
     long to = from + (long) args.intValue("seconds", 60) * 1000 + perPhase.getOrDefault("measured", List.of()).stream()
         .mapToLong(v -> v[0]).max().orElse(0);
-    for (String query : List.of("bronze", "silver", "score")) {
+    for (String query : List.of(LivePipeline.QUERY_NAME)) {
       List<Batch> mine = batches.stream().filter(b -> b.query().equals(query) && b.endMs() >= from && b.endMs() <= to).toList();
       if (mine.isEmpty()) {
         continue;

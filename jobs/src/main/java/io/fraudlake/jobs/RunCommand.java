@@ -1,10 +1,13 @@
 package io.fraudlake.jobs;
 
+import io.fraudlake.FraudLakeException;
 import io.fraudlake.pipeline.LivePipeline;
 import io.fraudlake.scoring.ModelSources;
 import io.fraudlake.scoring.ProductionModel;
 import io.fraudlake.scoring.ScoringStatus;
+import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.StreamProgress;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -19,6 +22,10 @@ final class RunCommand extends FraudLakeCommand {
   @Option(names = "--trigger", paramLabel = "DURATION",
       description = "Micro-batch interval, e.g. 1s (default: run.trigger).")
   String trigger;
+
+  @Option(names = "--model-path", paramLabel = "DIR",
+      description = "Score with this saved model (MLflow model directory or Spark ML folder) instead of the registry.")
+  Path modelPath;
 
   @Option(names = "--model", paramLabel = "URI",
       description = "Registry model URI (default: models:/<model.name>@<scoring.alias>).")
@@ -35,12 +42,17 @@ final class RunCommand extends FraudLakeCommand {
 
   @Override
   int run(JobContext context) {
+    if (modelPath != null && modelUri != null) {
+      throw new FraudLakeException("give either --model-path or --model, not both");
+    }
+    // The session first: loading a Spark ML model needs one, with this command's master and settings.
+    Lakehouse lakehouse = context.lakehouse();
     ProductionModel model = ProductionModel.load(
-        ModelSources.choose(context.config(), null, modelUri, System.getenv()),
+        ModelSources.choose(context.config(), modelPath, modelUri, System.getenv()),
         context.config().duration("scoring.alias-check-interval"));
     ScoringStatus status = ScoringStatus.console();
     try (StreamProgress progress = StreamProgress.attach(context.spark(), LivePipeline.QUERY_NAME, System.out);
-         LivePipeline pipeline = LivePipeline.start(context.lakehouse(), model, status)) {
+         LivePipeline pipeline = LivePipeline.start(lakehouse, model, status)) {
       System.out.println("run: watching " + context.config().landingDir() + " → fraud_predictions (Ctrl-C stops)");
       Runtime.getRuntime().addShutdownHook(new Thread(pipeline::close, "fraudlake-stop-pipeline"));
       pipeline.awaitTermination();

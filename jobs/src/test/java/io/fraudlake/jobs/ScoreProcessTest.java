@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterEach;
@@ -25,24 +24,6 @@ import org.junit.jupiter.api.Test;
 
 /** `score` as users run it: a separate JVM, killed with SIGKILL and started again. */
 class ScoreProcessTest {
-  /** The parent pom's spark.jvm.opens, which a forked JVM does not inherit. */
-  private static final List<String> JVM_OPENS = List.of(
-      "--add-opens=java.base/java.lang=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-      "--add-opens=java.base/java.io=ALL-UNNAMED",
-      "--add-opens=java.base/java.net=ALL-UNNAMED",
-      "--add-opens=java.base/java.nio=ALL-UNNAMED",
-      "--add-opens=java.base/java.util=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-      "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
-      "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
-      "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
-      "-Djdk.reflect.useDirectMethodHandle=false",
-      "-Dio.netty.tryReflectionSetAccessible=true");
   private static final int FILES = 12;
   private static final int ROWS_PER_FILE = 10;
 
@@ -54,43 +35,10 @@ class ScoreProcessTest {
     children.stream().filter(Process::isAlive).forEach(Process::destroyForcibly);
   }
 
-  private static Path projectDir() {
-    return Path.of(System.getProperty("fraudlake.project.dir", "..")).toAbsolutePath().normalize();
-  }
-
   private static Process launch(Path home, Path log, Map<String, String> env, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx1g");
-    command.addAll(JVM_OPENS);
-    command.add("-Dfraudlake.root=" + projectDir());
-    command.add("-Dlog4j2.configurationFile=" + projectDir().resolve("conf/log4j2-test.properties"));
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Main.class.getName());
-    command.add("score");
-    command.addAll(List.of("--home", home.toString(),
-        "--set", "spark.master=\"local[2]\"",
-        "--set", "spark.shuffle-partitions=2",
-        "--set", "spark.console-progress=false",
-        "--set", "spark.conf.spark.ui.enabled=false",
-        "--set", "scoring.max-files-per-trigger=1"));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    builder.environment().remove("MLFLOW_TRACKING_URI");
-    builder.environment().putAll(env);
-    return builder.start();
-  }
-
-  private static long goldCommits(Lakehouse lakehouse) throws IOException {
-    Path log = lakehouse.path(Tables.GOLD).resolve("_delta_log");
-    if (!Files.isDirectory(log)) {
-      return 0;
-    }
-    try (Stream<Path> files = Files.list(log)) {
-      return files.filter(p -> p.getFileName().toString().matches("\\d+\\.json")).count();
-    }
+    List<String> options = new ArrayList<>(List.of("--set", "scoring.max-files-per-trigger=1"));
+    options.addAll(List.of(args));
+    return ForkedCli.launch("score", home, log, env, options);
   }
 
   @Test
@@ -106,7 +54,7 @@ class ScoreProcessTest {
     children.add(first);
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     // Table creation is commit 0; wait for a few scored batches, then pull the plug mid-run.
-    while (goldCommits(lakehouse) < 3 && first.isAlive() && System.nanoTime() < deadline) {
+    while (ForkedCli.commits(lakehouse, Tables.GOLD) < 3 && first.isAlive() && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
     assertTrue(first.isAlive(), "the first run must still be working when it is killed:\n" + Files.readString(log));

@@ -1,0 +1,73 @@
+package io.fraudlake.jobs;
+
+import io.fraudlake.spark.Lakehouse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** A FraudLake command in a JVM of its own, as users start it, so a test can SIGKILL it. */
+final class ForkedCli {
+  /** The parent pom's spark.jvm.opens, which a forked JVM does not inherit. */
+  static final List<String> JVM_OPENS = List.of(
+      "--add-opens=java.base/java.lang=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens=java.base/java.io=ALL-UNNAMED",
+      "--add-opens=java.base/java.net=ALL-UNNAMED",
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/java.util=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
+      "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+      "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
+      "-Djdk.reflect.useDirectMethodHandle=false",
+      "-Dio.netty.tryReflectionSetAccessible=true");
+  private ForkedCli() {}
+
+  static Path projectDir() {
+    return Path.of(System.getProperty("fraudlake.project.dir", "..")).toAbsolutePath().normalize();
+  }
+
+  /** Starts {@code command} on {@code home} in local[2], output (both streams) to {@code log}. */
+  static Process launch(String command, Path home, Path log, Map<String, String> env, List<String> args) throws IOException {
+    List<String> line = new ArrayList<>();
+    line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    line.add("-Xmx1g");
+    line.addAll(JVM_OPENS);
+    line.add("-Dfraudlake.root=" + projectDir());
+    line.add("-Dlog4j2.configurationFile=" + projectDir().resolve("conf/log4j2-test.properties"));
+    line.add("-cp");
+    line.add(System.getProperty("java.class.path"));
+    line.add(Main.class.getName());
+    line.add(command);
+    line.addAll(List.of("--home", home.toString(),
+        "--set", "spark.master=\"local[2]\"",
+        "--set", "spark.shuffle-partitions=2",
+        "--set", "spark.console-progress=false",
+        "--set", "spark.conf.spark.ui.enabled=false"));
+    line.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    builder.environment().remove("MLFLOW_TRACKING_URI");
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+
+  /** Commits in a table's log (0 before it exists; creating it is commit 0). */
+  static long commits(Lakehouse lakehouse, String table) throws IOException {
+    Path log = lakehouse.path(table).resolve("_delta_log");
+    if (!Files.isDirectory(log)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.list(log)) {
+      return files.filter(p -> p.getFileName().toString().matches("\\d+\\.json")).count();
+    }
+  }
+}
