@@ -1,12 +1,18 @@
 package io.fraudlake.jobs;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.Tables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** A FraudLake command in a JVM of its own, as users start it, so a test can SIGKILL it. */
@@ -69,5 +75,21 @@ final class ForkedCli {
     try (Stream<Path> files = Files.list(log)) {
       return files.filter(p -> p.getFileName().toString().matches("\\d+\\.json")).count();
     }
+  }
+
+  /**
+   * Waits (up to 5 minutes) until gold holds {@code commits} commits, then SIGKILLs the process,
+   * which must still be running then: the kill lands mid-run.
+   */
+  static void killOnceGoldHas(Process process, Lakehouse lakehouse, long commits, Path log) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (commits(lakehouse, Tables.GOLD) < commits && process.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertTrue(process.isAlive(),
+        "the first run must still be working when it is killed:\n" + Files.readString(log));
+    process.destroyForcibly();
+    assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(137, process.exitValue(), "killed by SIGKILL");
   }
 }

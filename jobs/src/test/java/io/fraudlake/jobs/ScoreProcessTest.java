@@ -7,18 +7,16 @@ import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.scoring.ScoringFixtures;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
+import io.fraudlake.testing.GoldAssertions;
 import io.fraudlake.testing.SharedSpark;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -52,15 +50,8 @@ class ScoreProcessTest {
 
     Process first = launch(config.home(), log, Map.of(), "--once", "--model-path", model.toString());
     children.add(first);
-    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     // Table creation is commit 0; wait for a few scored batches, then pull the plug mid-run.
-    while (ForkedCli.commits(lakehouse, Tables.GOLD) < 3 && first.isAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertTrue(first.isAlive(), "the first run must still be working when it is killed:\n" + Files.readString(log));
-    first.destroyForcibly();
-    assertTrue(first.waitFor(30, TimeUnit.SECONDS));
-    assertEquals(137, first.exitValue(), "killed by SIGKILL");
+    ForkedCli.killOnceGoldHas(first, lakehouse, 3, log);
 
     long partial = lakehouse.read(Tables.GOLD).count();
     assertTrue(partial > 0 && partial < FILES * ROWS_PER_FILE, "killed mid-run, gold holds " + partial);
@@ -73,13 +64,8 @@ class ScoreProcessTest {
     assertEquals(0, second.exitValue(), output);
     assertTrue(output.contains("score: batch "), "status line per batch when not on a terminal:\n" + output);
 
-    Dataset<Row> gold = lakehouse.read(Tables.GOLD);
-    Dataset<Row> silver = lakehouse.read(Tables.SILVER);
-    assertEquals(silver.count(), gold.count(), "one gold row per silver row");
-    assertEquals(gold.count(), gold.select("TransactionID").distinct().count(), "no row doubled");
-    assertEquals(0, silver.select("TransactionID").except(gold.select("TransactionID")).count(), "no row lost");
-    assertEquals(0, gold.where("fraud_score IS NULL").count());
-    assertEquals(gold.count(), lakehouse.read(Tables.BATCH_METRICS)
+    GoldAssertions.assertExactlyOneGoldRowPerSilverRow(lakehouse);
+    assertEquals(lakehouse.read(Tables.GOLD).count(), lakehouse.read(Tables.BATCH_METRICS)
         .agg(org.apache.spark.sql.functions.sum("rows")).first().getLong(0), "batch metrics add up to gold");
   }
 

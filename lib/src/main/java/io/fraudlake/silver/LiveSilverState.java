@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * follows the watermark; an event that arrives so late that its window reaches further back reads
  * those rows from silver, for its card only.
  *
- * <p>Driver memory: the rows of one window and lateness (rate × 302 s; about 100 bytes each) plus
+ * <p>Driver memory: the rows of one window and lateness (rate × 302 s; about 200 bytes each, Java objects and the ID set) plus
  * about 4 bytes per silver row for the IDs. One writer at a time: the live pipeline must not run
  * beside a {@code silver} stream on the same lakehouse.
  */

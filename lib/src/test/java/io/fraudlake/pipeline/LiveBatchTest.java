@@ -15,6 +15,7 @@ import io.fraudlake.silver.SilverJob;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.ProcessRestart;
 import io.fraudlake.spark.Tables;
+import io.fraudlake.testing.GoldAssertions;
 import io.fraudlake.testing.Pipelines;
 import io.fraudlake.testing.SharedSpark;
 import java.io.IOException;
@@ -23,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -265,13 +265,6 @@ class LiveBatchTest {
   }
 
   private void assertExactlyOneGoldRowPerSilverRow() {
-    Dataset<Row> silver = lakehouse.read(Tables.SILVER);
-    Dataset<Row> gold = lakehouse.read(Tables.GOLD);
-    assertEquals(silver.count(), gold.count(), "one gold row per silver row");
-    assertEquals(gold.count(), gold.select("TransactionID").distinct().count(), "no transaction twice");
-    assertEquals(0, silver.select("TransactionID").except(gold.select("TransactionID")).count(), "none lost");
-    assertEquals(0, gold.where("fraud_score IS NULL OR is_anomaly IS NULL").count());
-    List<Row> scored = new ArrayList<>(gold.select("TransactionID", "fraud_score").collectAsList());
-    assertTrue(scored.stream().allMatch(r -> r.getDouble(1) > 0 && r.getDouble(1) <= 1));
+    GoldAssertions.assertExactlyOneGoldRowPerSilverRow(lakehouse);
   }
 }

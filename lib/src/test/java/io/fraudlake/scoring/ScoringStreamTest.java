@@ -9,6 +9,7 @@ import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.ProcessRestart;
 import io.fraudlake.spark.Tables;
+import io.fraudlake.testing.GoldAssertions;
 import io.fraudlake.testing.SharedSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,12 +61,7 @@ class ScoringStreamTest {
   }
 
   private static void assertExactlyOncePerSilverRow(Lakehouse lakehouse) {
-    Dataset<Row> silver = lakehouse.read(Tables.SILVER);
-    Dataset<Row> gold = gold(lakehouse);
-    assertEquals(silver.count(), gold.count(), "one gold row per silver row");
-    assertEquals(gold.count(), gold.select("TransactionID").distinct().count(), "no transaction twice");
-    assertEquals(0, silver.select("TransactionID").except(gold.select("TransactionID")).count(), "none lost");
-    assertEquals(0, gold.where("fraud_score IS NULL OR is_anomaly IS NULL OR model_version IS NULL").count());
+    GoldAssertions.assertExactlyOneGoldRowPerSilverRow(lakehouse);
   }
 
   @Test
