@@ -59,9 +59,10 @@ final class LiveBatch implements VoidFunction2<Dataset<Row>, Long> {
     Timestamp ingestedAt = ingestTimes.of(batchId);
     Parsed parsed = Parsed.of(BronzeParser.parse(lines, ingestedAt));
     long parsedAt = System.nanoTime();
+    String silverWriter = DeltaWrites.appId(spark, SILVER_WRITER);
     try {
       if (silver == null) {
-        silver = LiveSilverState.open(lakehouse, stateDir, DeltaWrites.appId(spark, SILVER_WRITER), batchId);
+        silver = LiveSilverState.open(lakehouse, stateDir, silverWriter, batchId);
       }
       List<CompletableFuture<?>> writes = new ArrayList<>();
       writes.add(BatchThreads.run("fraudlake-live-bronze", () -> DeltaWrites.appendOnce(lakehouse,
@@ -75,7 +76,7 @@ final class LiveBatch implements VoidFunction2<Dataset<Row>, Long> {
       long plannedAt = System.nanoTime();
       if (!step.emitted().isEmpty()) {
         writes.add(BatchThreads.run("fraudlake-live-silver", () -> DeltaWrites.appendOnce(lakehouse, oneTask(silver.silverRows(step)),
-            Tables.SILVER, DeltaWrites.appId(spark, SILVER_WRITER), batchId)));
+            Tables.SILVER, silverWriter, batchId)));
       }
       writes.add(BatchThreads.run("fraudlake-live-pending", () -> silver.writeSnapshot(step)));
       try {

@@ -65,16 +65,12 @@ public final class ScoringStream {
     FraudLakeConfig config = lakehouse.config();
     Dataset<Row> silver = silverStream(config);
     SignatureCheck.require(silver.schema(), Tables.SILVER, model.current());
-    lakehouse.createIfMissing(Tables.GOLD, GoldSchema.PREDICTIONS);
-    lakehouse.createIfMissing(Tables.BATCH_METRICS, GoldSchema.BATCH_METRICS);
-    lakehouse.createIfMissing(Tables.FEATURE_DRIFT, GoldSchema.FEATURE_DRIFT);
-
     Optional<GoldHorizon> horizon = horizonAtStart(lakehouse, checkpoint, checkpoint);
 
     DataStreamWriter<Row> writer = silver.writeStream()
         .queryName(QUERY_NAME)
         .option("checkpointLocation", checkpoint.dir().toString())
-        .foreachBatch(new ScoringBatchWriter(lakehouse, model, horizon, status, Tables.SILVER))
+        .foreachBatch(batchWriter(lakehouse, model, horizon, status, Tables.SILVER))
         .trigger(availableNow ? Trigger.AvailableNow() : Trigger.ProcessingTime(config.duration("scoring.trigger").toMillis()));
     try {
       return writer.start();
@@ -127,8 +123,8 @@ public final class ScoringStream {
   }
 
   /**
-   * The scoring batch for a stream that makes its silver rows itself (the live pipeline): gold,
-   * drift and metrics appended exactly as the scoring stream does, tagged with that stream's id.
+   * The scoring batch, gold, metrics and drift tables created if missing: this stream's, and that of
+   * a stream that makes its silver rows itself (the live pipeline), tagged with that stream's id.
    */
   public static VoidFunction2<Dataset<Row>, Long> batchWriter(Lakehouse lakehouse, ProductionModel model,
       Optional<GoldHorizon> horizon, ScoringStatus status, String inputName) {

@@ -23,6 +23,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.sketch.BloomFilter;
 import org.slf4j.Logger;
@@ -61,11 +62,9 @@ public final class LiveSilverState {
   private static final String SNAPSHOTS = "pending-events";
 
   /** What the window arithmetic reads of a context row (a silver row of an earlier batch). */
-  private static final StructType CONTEXT_SCHEMA = new StructType()
-      .add("TransactionID", DataTypes.StringType)
-      .add("event_timestamp", DataTypes.TimestampType)
-      .add("TransactionAmt", DataTypes.DoubleType)
-      .add("ProductCD", DataTypes.StringType)
+  private static final StructType CONTEXT_SCHEMA = new StructType(new StructField[] {
+      BronzeParser.BRONZE_SCHEMA.apply("TransactionID"), BronzeParser.BRONZE_SCHEMA.apply("event_timestamp"),
+      BronzeParser.BRONZE_SCHEMA.apply("TransactionAmt"), BronzeParser.BRONZE_SCHEMA.apply("ProductCD")})
       .add("_emit", DataTypes.BooleanType)
       .add("arrived_late", DataTypes.BooleanType);
   /** An event to emit: the bronze columns, then the two flags the window arithmetic reads. */
@@ -75,6 +74,8 @@ public final class LiveSilverState {
   private static final int ID = BronzeParser.BRONZE_SCHEMA.fieldIndex("TransactionID");
   private static final int TIME = BronzeParser.BRONZE_SCHEMA.fieldIndex("event_timestamp");
   private static final int CARD = BronzeParser.BRONZE_SCHEMA.fieldIndex("card_id");
+  private static final int AMOUNT = BronzeParser.BRONZE_SCHEMA.fieldIndex("TransactionAmt");
+  private static final int PRODUCT = BronzeParser.BRONZE_SCHEMA.fieldIndex("ProductCD");
   private static final String[] CONTEXT_COLUMNS = {"TransactionID", "event_timestamp", "TransactionAmt", "ProductCD", "card_id"};
 
   /** One silver row as the next windows need it. */
@@ -144,7 +145,7 @@ public final class LiveSilverState {
     // not bronze, so it would never see them again.
     int own = pending.size();
     for (Row r : SilverJob.streamPendingEvents(lakehouse).before(spark, Long.MAX_VALUE)
-        .select(cols(BronzeParser.BRONZE_SCHEMA.fieldNames())).collectAsList()) {
+        .select(SilverJob.cols(BronzeParser.BRONZE_SCHEMA.fieldNames())).collectAsList()) {
       pending.putIfAbsent(r.getString(ID), r);
     }
     // Either stream may have emitted what the other still holds as pending.
@@ -170,7 +171,6 @@ public final class LiveSilverState {
    * writes have committed; a failed batch fails the stream, and the next start rebuilds from Delta.
    */
   public Step plan(List<Row> events, long batchId) {
-    List<Row> fresh = new ArrayList<>();
     List<String> maybeSeen = new ArrayList<>();
     Map<String, Row> candidates = new LinkedHashMap<>();
     for (Row r : firstCopies(events)) {
@@ -184,10 +184,9 @@ public final class LiveSilverState {
       candidates.put(id, r);
     }
     if (!maybeSeen.isEmpty()) {
-      Dataset<Row> silver = firstBatchVersion == null ? lakehouse.read(Tables.SILVER) : lakehouse.readVersion(Tables.SILVER, firstBatchVersion);
-      candidates.keySet().removeAll(idsIn(silver, maybeSeen));
+      candidates.keySet().removeAll(idsIn(silverForLookups(), maybeSeen));
     }
-    fresh.addAll(candidates.values());
+    List<Row> fresh = new ArrayList<>(candidates.values());
     long duplicates = events.size() - fresh.size();
 
     Long pendingMax = maxMicros(pending.values());
@@ -226,8 +225,8 @@ public final class LiveSilverState {
       seen.add(id);
       // Until the first window is read from silver, memory holds nothing to keep complete.
       if (completeFrom != Long.MAX_VALUE) {
-        remember(r.getString(CARD), new Context(WindowFeatures.micros(r.get(TIME)), id, contextRow(id, r.get(TIME),
-            r.getDouble(BronzeParser.BRONZE_SCHEMA.fieldIndex("TransactionAmt")), r.getString(BronzeParser.BRONZE_SCHEMA.fieldIndex("ProductCD")))));
+        remember(r.getString(CARD), new Context(WindowFeatures.micros(r.get(TIME)), id,
+            contextRow(id, r.get(TIME), r.getDouble(AMOUNT), r.getString(PRODUCT))));
       }
     }
     if (step.watermarkMicros() != null && completeFrom != Long.MAX_VALUE) {
@@ -326,7 +325,7 @@ public final class LiveSilverState {
   /** Reads silver's rows from {@code from} on into memory: the first window the stream needs. */
   private void loadWindow(long from) {
     long started = System.nanoTime();
-    Dataset<Row> rows = silverForLookups().select(cols(CONTEXT_COLUMNS))
+    Dataset<Row> rows = silverForLookups().select(SilverJob.cols(CONTEXT_COLUMNS))
         .where(col("event_timestamp").geq(lit(WindowFeatures.timestamp(from))));
     recentByCard.clear();
     recentIds.clear();
@@ -354,7 +353,7 @@ public final class LiveSilverState {
         from = Math.min(from, cardFrom);
       }
     }
-    Dataset<Row> rows = silverForLookups().select(cols(CONTEXT_COLUMNS))
+    Dataset<Row> rows = silverForLookups().select(SilverJob.cols(CONTEXT_COLUMNS))
         .where(col("event_timestamp").geq(lit(WindowFeatures.timestamp(from)))
             .and(col("event_timestamp").lt(lit(WindowFeatures.timestamp(completeFrom))))
             .and(col("card_id").isin(cards.toArray())));
@@ -414,9 +413,5 @@ public final class LiveSilverState {
       }
     }
     return max;
-  }
-
-  private static org.apache.spark.sql.Column[] cols(String[] names) {
-    return java.util.Arrays.stream(names).map(org.apache.spark.sql.functions::col).toArray(org.apache.spark.sql.Column[]::new);
   }
 }

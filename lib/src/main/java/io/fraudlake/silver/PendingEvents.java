@@ -1,7 +1,6 @@
 package io.fraudlake.silver;
 
 import io.delta.tables.DeltaTable;
-import io.fraudlake.FraudLakeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,22 +29,21 @@ import org.apache.spark.sql.types.StructType;
  * file of the table's state, which cost seconds per batch here, and this state needs no history.
  */
 final class PendingEvents {
-  private static final String PREFIX = "v";
   private static final String COMMITTED = "_SUCCESS";
 
-  private final Path dir;
+  private final SnapshotVersions versions;
   private final StructType schema;
   /** The Delta table of pending events a checkpoint written before these snapshots has instead. */
   private final Path legacyTable;
 
   PendingEvents(Path dir, StructType schema, Path legacyTable) {
-    this.dir = dir;
+    this.versions = new SnapshotVersions(dir, "", "the silver stream's pending events");
     this.schema = schema;
     this.legacyTable = legacyTable;
   }
 
   Path dir() {
-    return dir;
+    return versions.dir();
   }
 
   /** The events batch {@code batchId} starts from: the newest complete snapshot of an earlier batch. */
@@ -58,7 +56,7 @@ final class PendingEvents {
       }
       return spark.createDataFrame(List.of(), schema);
     }
-    return spark.read().schema(schema).parquet(snapshot(version.getAsLong()).toString());
+    return spark.read().schema(schema).parquet(versions.of(version.getAsLong()).toString());
   }
 
   /** Events waiting now (0 before the stream's first batch). */
@@ -69,35 +67,12 @@ final class PendingEvents {
   /** Writes batch {@code batchId}'s snapshot and drops the ones no replay can need. */
   void write(Dataset<Row> events, long batchId) {
     OptionalLong startedFrom = newestBefore(batchId);
-    events.write().mode("overwrite").parquet(snapshot(batchId).toString());
-    for (long old : versions()) {
-      if (old < batchId && (startedFrom.isEmpty() || old < startedFrom.getAsLong())) {
-        deleteRecursively(snapshot(old));
-      }
-    }
+    events.write().mode("overwrite").parquet(versions.of(batchId).toString());
+    versions.unneeded(batchId, startedFrom).forEach(PendingEvents::deleteRecursively);
   }
 
   private OptionalLong newestBefore(long batchId) {
-    return versions().stream().filter(v -> v < batchId && Files.exists(snapshot(v).resolve(COMMITTED)))
-        .mapToLong(Long::longValue).max();
-  }
-
-  private List<Long> versions() {
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    try (Stream<Path> entries = Files.list(dir)) {
-      return entries.map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith(PREFIX) && n.length() > PREFIX.length() && n.substring(PREFIX.length()).chars().allMatch(Character::isDigit))
-          .map(n -> Long.parseLong(n.substring(PREFIX.length())))
-          .toList();
-    } catch (IOException e) {
-      throw new FraudLakeException("cannot list the silver stream's pending events in " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private Path snapshot(long version) {
-    return dir.resolve(PREFIX + version);
+    return versions.newestBefore(batchId, snapshot -> Files.exists(snapshot.resolve(COMMITTED)));
   }
 
   private static void deleteRecursively(Path path) {

@@ -14,7 +14,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
@@ -35,23 +34,21 @@ import org.apache.spark.sql.types.StructField;
  */
 final class PendingSnapshots {
   private static final int FORMAT = 1;
-  private static final String PREFIX = "v";
-  private static final String SUFFIX = ".bin";
   private static final StructField[] FIELDS = BronzeParser.BRONZE_SCHEMA.fields();
 
-  private final Path dir;
+  private final SnapshotVersions versions;
 
   PendingSnapshots(Path dir) {
-    this.dir = dir;
+    this.versions = new SnapshotVersions(dir, ".bin", "the live pipeline's pending events");
   }
 
   /** The events batch {@code batchId} starts from (none before the first snapshot). */
   List<Row> before(long batchId) {
-    OptionalLong version = newestBefore(batchId);
+    OptionalLong version = versions.newestBefore(batchId, snapshot -> true);
     if (version.isEmpty()) {
       return List.of();
     }
-    Path file = snapshot(version.getAsLong());
+    Path file = versions.of(version.getAsLong());
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
       int format = in.readInt();
       if (format != FORMAT) {
@@ -74,11 +71,12 @@ final class PendingSnapshots {
 
   /** Writes batch {@code batchId}'s snapshot and drops the ones no replay can need. */
   void write(List<Row> events, long batchId) {
-    OptionalLong startedFrom = newestBefore(batchId);
-    Path file = snapshot(batchId);
-    Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
+    // Every visible snapshot is complete: it is written beside its name and renamed in.
+    OptionalLong startedFrom = versions.newestBefore(batchId, snapshot -> true);
+    Path file = versions.of(batchId);
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
     try {
-      Files.createDirectories(dir);
+      Files.createDirectories(file.getParent());
       try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
         out.writeInt(FORMAT);
         out.writeInt(events.size());
@@ -95,10 +93,8 @@ final class PendingSnapshots {
         }
       }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      for (long old : versions()) {
-        if (old < batchId && (startedFrom.isEmpty() || old < startedFrom.getAsLong())) {
-          Files.deleteIfExists(snapshot(old));
-        }
+      for (Path old : versions.unneeded(batchId, startedFrom)) {
+        Files.deleteIfExists(old);
       }
     } catch (IOException e) {
       throw new FraudLakeException("cannot write the live pipeline's pending events " + file + ": " + e.getMessage(), e);
@@ -137,29 +133,5 @@ final class PendingSnapshots {
     } else {
       throw new IllegalStateException("no snapshot encoding for " + type);
     }
-  }
-
-  private OptionalLong newestBefore(long batchId) {
-    return versions().stream().filter(v -> v < batchId).mapToLong(Long::longValue).max();
-  }
-
-  private List<Long> versions() {
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    try (Stream<Path> entries = Files.list(dir)) {
-      return entries.map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith(PREFIX) && n.endsWith(SUFFIX))
-          .map(n -> n.substring(PREFIX.length(), n.length() - SUFFIX.length()))
-          .filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit))
-          .map(Long::parseLong)
-          .toList();
-    } catch (IOException e) {
-      throw new FraudLakeException("cannot list the live pipeline's pending events in " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private Path snapshot(long version) {
-    return dir.resolve(PREFIX + version + SUFFIX);
   }
 }

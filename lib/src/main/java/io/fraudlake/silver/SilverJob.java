@@ -321,7 +321,7 @@ public final class SilverJob {
     return WindowFeatures.timestamp(WindowFeatures.micros(t) - micros);
   }
 
-  private static Column[] cols(String[] names) {
+  static Column[] cols(String[] names) {
     return Arrays.stream(names).map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
   }
 }

@@ -4,10 +4,12 @@ import static org.apache.spark.sql.functions.col;
 
 import io.delta.tables.DeltaTable;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -93,22 +95,11 @@ public final class DeltaWrites {
 
   /** The newest batch id tagged by {@code appId} in the table's history, or -1 (none, or no table yet). */
   static long newestTag(SparkSession spark, Target target, String appId, int firstStep) {
-    if (!target.exists(spark)) {
-      return -1;
-    }
-    DeltaTable table = target.table(spark);
     String prefix = MARKER + appId + " ";
-    long commits = table.history(1).select(col("version")).first().getLong(0) + 1;
-    for (long step = firstStep; ; step *= 2) {
-      int limit = (int) Math.min(step, commits);
-      List<Row> tags = table.history(limit).select(col("userMetadata"))
-          .where(col("userMetadata").startsWith(prefix)).collectAsList();
-      long newest = tags.stream().mapToLong(r -> Long.parseLong(r.getString(0).substring(prefix.length()).trim()))
-          .max().orElse(-1);
-      if (newest >= 0 || limit >= commits) {
-        return newest;
-      }
-    }
+    return newestFirst(spark, target, firstStep, -1L, commits -> {
+      long newest = commits.stream().filter(c -> c.taggedBy(prefix)).mapToLong(c -> c.batch(prefix)).max().orElse(-1);
+      return newest >= 0 ? Optional.of(newest) : Optional.empty();
+    });
   }
 
   /**
@@ -117,30 +108,15 @@ public final class DeltaWrites {
    * batch committed recently is found in one short read.
    */
   public static OptionalLong versionTagged(Lakehouse lakehouse, String table, String appId, long batch) {
-    Target target = targetOf(lakehouse, table);
-    SparkSession spark = lakehouse.spark();
-    if (!target.exists(spark)) {
-      return OptionalLong.empty();
-    }
-    DeltaTable delta = target.table(spark);
     String prefix = MARKER + appId + " ";
-    long commits = delta.history(1).select(col("version")).first().getLong(0) + 1;
-    for (long step = FIRST_HISTORY_STEP; ; step *= 2) {
-      int limit = (int) Math.min(step, commits);
-      List<Row> tags = delta.history(limit).select(col("version"), col("userMetadata"))
-          .where(col("userMetadata").startsWith(prefix)).collectAsList();
-      boolean olderSeen = false;
-      for (Row r : tags) {
-        long tagged = Long.parseLong(r.getString(1).substring(prefix.length()).trim());
-        if (tagged == batch) {
-          return OptionalLong.of(r.getLong(0));
+    return newestFirst(lakehouse.spark(), targetOf(lakehouse, table), FIRST_HISTORY_STEP, OptionalLong.empty(), commits -> {
+      for (Commit c : commits) {
+        if (c.taggedBy(prefix) && c.batch(prefix) <= batch) {
+          return Optional.of(c.batch(prefix) == batch ? OptionalLong.of(c.version()) : OptionalLong.empty());
         }
-        olderSeen |= tagged < batch;
       }
-      if (olderSeen || limit >= commits) {
-        return OptionalLong.empty();
-      }
-    }
+      return Optional.empty();
+    });
   }
 
   /**
@@ -149,28 +125,54 @@ public final class DeltaWrites {
    * backfill or a stream of an earlier checkpoint wrote to the table since this writer last did.
    */
   public static boolean othersWroteSince(Lakehouse lakehouse, String table, String appId) {
-    Target target = targetOf(lakehouse, table);
-    SparkSession spark = lakehouse.spark();
-    if (!target.exists(spark)) {
-      return false;
-    }
-    DeltaTable delta = target.table(spark);
     String prefix = MARKER + appId + " ";
-    long commits = delta.history(1).select(col("version")).first().getLong(0) + 1;
-    for (long step = FIRST_HISTORY_STEP; ; step *= 2) {
-      int limit = (int) Math.min(step, commits);
-      // Newest first: the first commit that is ours settles it, as does the first foreign write.
-      for (Row r : delta.history(limit).select(col("operation"), col("userMetadata")).collectAsList()) {
-        String tag = r.getString(1);
-        if (tag != null && tag.startsWith(prefix)) {
-          return false;
+    return newestFirst(lakehouse.spark(), targetOf(lakehouse, table), FIRST_HISTORY_STEP, false, commits -> {
+      // The first commit that is ours settles it, as does the first foreign write.
+      for (Commit c : commits) {
+        if (c.taggedBy(prefix)) {
+          return Optional.of(false);
         }
-        if (ADDING_OPERATIONS.contains(r.getString(0))) {
-          return true;
+        if (ADDING_OPERATIONS.contains(c.operation())) {
+          return Optional.of(true);
         }
       }
+      return Optional.empty();
+    });
+  }
+
+  /** One entry of a table's history, as the lookups above read it. */
+  private record Commit(long version, String operation, String userMetadata) {
+    boolean taggedBy(String prefix) {
+      return userMetadata != null && userMetadata.startsWith(prefix);
+    }
+
+    long batch(String prefix) {
+      return Long.parseLong(userMetadata.substring(prefix.length()).trim());
+    }
+  }
+
+  /**
+   * Reads the table's history newest first, {@code firstStep} commits and then twice as many each
+   * time, until {@code settle} answers from the commits read so far; {@code ifNone} when the table
+   * does not exist or its whole history leaves the question open.
+   */
+  private static <T> T newestFirst(SparkSession spark, Target target, int firstStep, T ifNone,
+      Function<List<Commit>, Optional<T>> settle) {
+    if (!target.exists(spark)) {
+      return ifNone;
+    }
+    DeltaTable table = target.table(spark);
+    long commits = table.history(1).select(col("version")).first().getLong(0) + 1;
+    for (long step = firstStep; ; step *= 2) {
+      int limit = (int) Math.min(step, commits);
+      List<Commit> read = table.history(limit).select(col("version"), col("operation"), col("userMetadata")).collectAsList()
+          .stream().map(r -> new Commit(r.getLong(0), r.getString(1), r.getString(2))).toList();
+      Optional<T> answer = settle.apply(read);
+      if (answer.isPresent()) {
+        return answer.get();
+      }
       if (limit >= commits) {
-        return false;
+        return ifNone;
       }
     }
   }
