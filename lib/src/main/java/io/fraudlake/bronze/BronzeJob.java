@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.spark.DeltaWrites;
+import io.fraudlake.spark.Feeders;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
 import java.io.IOException;
@@ -57,6 +58,7 @@ public final class BronzeJob {
 
   /** Starts the stream; {@code Trigger.AvailableNow()} or a processing-time trigger. */
   public StreamingQuery start(Trigger trigger) {
+    Feeders.claim(lakehouse, Tables.BRONZE, QUERY_NAME);
     Dataset<Row> lines = landingLines(lakehouse);
     try {
       return lines.writeStream()
@@ -72,8 +74,7 @@ public final class BronzeJob {
 
   /**
    * The landing folder as a stream of raw lines with their file, bronze's and quarantine's tables
-   * created if missing. The live pipeline reads the same source with the same checkpoint, so the
-   * two take turns on landing without reading a file twice.
+   * created if missing. The live pipeline reads the same source.
    */
   public static Dataset<Row> landingLines(Lakehouse lakehouse) {
     Path landing = lakehouse.config().landingDir();

@@ -54,15 +54,42 @@ public final class BronzeParser {
   private static final String ISO_WITH_ZONE =
       "^\\\\d{4}-\\\\d{2}-\\\\d{2}[T ]\\\\d{2}:\\\\d{2}(:\\\\d{2}(\\\\.\\\\d{1,9})?)?(Z|[+-]\\\\d{2}:\\\\d{2})$";
 
+  /** How far an event time may lie ahead of its ingest time. */
+  public static final long MAX_MILLIS_AHEAD_OF_INGEST = 86_400_000L;
+  static final String FUTURE_REASON = "event_timestamp more than one day after ingest time";
+
   private BronzeParser() {}
+
+  /**
+   * The quarantine reason of an event time too far ahead of its ingest time, or null. The live
+   * pipeline stamps its ingest time after parsing (see {@link #parseUnstamped}) and applies the rule then.
+   */
+  public static String futureReason(Timestamp eventTime, Timestamp ingestedAt) {
+    long limit = ingestedAt.getTime() + MAX_MILLIS_AHEAD_OF_INGEST;
+    boolean ahead = eventTime.getTime() > limit || eventTime.getTime() == limit && eventTime.getNanos() % 1_000_000 > 0;
+    return ahead ? FUTURE_REASON : null;
+  }
+
+  /**
+   * {@link #parse} without an ingest time ({@code ingested_at} NULL) and so without the rule that
+   * needs one, which the caller applies with {@link #futureReason} once it stamps the rows. A stream
+   * that parses outside {@code foreachBatch} has no driver-side batch time to put in the plan.
+   */
+  public static Dataset<Row> parseUnstamped(Dataset<Row> lines) {
+    return parse(lines, org.apache.spark.sql.functions.lit(null).cast(DataTypes.TimestampType));
+  }
 
   /**
    * {@code lines} has {@code value} (the raw line) and {@code source_file}; the result has every
    * bronze column, {@code raw}, and {@code reason} (NULL for a good row).
    */
   public static Dataset<Row> parse(Dataset<Row> lines, Timestamp ingestedAt) {
+    return parse(lines, BatchValues.timestamp(ingestedAt));
+  }
+
+  private static Dataset<Row> parse(Dataset<Row> lines, Column ingestedAt) {
     Dataset<Row> typed = lines
-        .withColumn("ingested_at", BatchValues.timestamp(ingestedAt))
+        .withColumn("ingested_at", ingestedAt)
         .withColumn("_v", expr("try_parse_json(value)"))
         .withColumn("_kind", expr("schema_of_variant(_v)"))
         .withColumn("_lenient_amt", expr("CASE WHEN _v IS NULL"
@@ -110,10 +137,10 @@ public final class BronzeParser {
         .append(" WHEN _ts_millis IS NOT NULL AND _ts_millis < ").append(MIN_MILLIS)
         .append(" THEN 'event_timestamp before 2000-01-01'")
         .append(" WHEN _ts_millis IS NOT NULL AND _ts_millis > ").append(MAX_MILLIS)
-        .append(" THEN 'event_timestamp more than one day after ingest time'")
+        .append(" THEN '" + FUTURE_REASON + "'")
         .append(" WHEN _ts IS NULL THEN concat('event_timestamp is not ISO-8601 with a zone: ', _ts_text)")
         .append(" WHEN _ts < TIMESTAMP'2000-01-01 00:00:00' THEN 'event_timestamp before 2000-01-01'")
-        .append(" WHEN _ts > ingested_at + INTERVAL 1 DAY THEN 'event_timestamp more than one day after ingest time'");
+        .append(" WHEN _ts > ingested_at + INTERVAL " + MAX_MILLIS_AHEAD_OF_INGEST / 1000 + " SECONDS THEN '" + FUTURE_REASON + "'");
     for (String field : List.of("card_country", "merchant_country")) {
       reason.append(" WHEN NOT ").append(missing(field)).append(" AND _t_").append(field).append(" <> 'STRING' THEN ")
           .append(wrongType(field, "string"));

@@ -1,21 +1,29 @@
 package io.fraudlake.pipeline;
 
 import io.fraudlake.FraudLakeException;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.when;
+
 import io.fraudlake.bronze.BronzeJob;
+import io.fraudlake.bronze.BronzeParser;
 import io.fraudlake.scoring.GoldHorizon;
 import io.fraudlake.scoring.ProductionModel;
 import io.fraudlake.scoring.ScoringCheckpoint;
 import io.fraudlake.scoring.ScoringStatus;
 import io.fraudlake.scoring.ScoringStream;
 import io.fraudlake.scoring.SignatureCheck;
+import io.fraudlake.silver.SilverEngine;
 import io.fraudlake.silver.SilverJob;
+import io.fraudlake.silver.SilverState;
+import io.fraudlake.spark.Feeders;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.Trigger;
@@ -23,40 +31,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Landing → bronze → silver → gold as one running stream ({@link LiveBatch}), so an event dropped
- * into the landing folder comes out scored within seconds: each micro-batch ingests, computes the
- * features of the events the watermark lets out, and scores them.
+ * Landing → bronze → silver → gold as one running stream, so an event dropped into the landing
+ * folder comes out scored within seconds. The query reads landing's lines, parses them, and runs
+ * them through the {@link SilverEngine} (Spark's keyed state, partitioned by card); each micro-batch
+ * ({@link LiveBatch}) appends bronze, quarantine and silver and scores the new silver rows into gold.
  *
- * <p>The tables and the rules are those of the separate commands, which it can follow or precede:
- * it reads landing with the {@code bronze} stream's source and checkpoint (so the two take turns
- * without reading a file twice), takes over the events the {@code silver} stream left waiting, and
- * scores into gold skipping what the {@code score} stream already wrote there. Its own state is under
- * {@code checkpoints/run}. It must not run beside those streams on the same lakehouse.
+ * <p>Its checkpoint is {@code checkpoints/run}: landing's files read, the engine's state, and the
+ * gold horizon. It feeds bronze and silver in place of the {@code bronze} and {@code silver}
+ * streams ({@link Feeders}), and scores into gold skipping what the {@code score} stream already
+ * wrote there.
  */
 public final class LivePipeline implements AutoCloseable {
   public static final String QUERY_NAME = "run";
   private static final Logger LOG = LoggerFactory.getLogger(LivePipeline.class);
 
-  private final Lakehouse lakehouse;
   private final List<StreamingQuery> queries = new ArrayList<>();
 
-  private LivePipeline(Lakehouse lakehouse) {
-    this.lakehouse = lakehouse;
-  }
+  private LivePipeline() {}
 
   /** Starts the stream with the {@code run.trigger} processing-time trigger. */
   public static LivePipeline start(Lakehouse lakehouse, ProductionModel model, ScoringStatus status) {
-    LivePipeline pipeline = new LivePipeline(lakehouse);
-    Path stateDir = lakehouse.checkpoint(QUERY_NAME);
-    ScoringCheckpoint landingCheckpoint = new ScoringCheckpoint(lakehouse.checkpoint(BronzeJob.QUERY_NAME));
+    Feeders.claim(lakehouse, Tables.BRONZE, QUERY_NAME);
+    Feeders.claim(lakehouse, Tables.SILVER, QUERY_NAME);
+    lakehouse.createIfMissing(Tables.SILVER, SilverJob.SILVER_SCHEMA);
     SignatureCheck.require(SilverJob.SILVER_SCHEMA, Tables.SILVER, model.current());
-    Optional<GoldHorizon> horizon = ScoringStream.horizonAtStart(lakehouse, landingCheckpoint, new ScoringCheckpoint(stateDir));
-    LiveBatch batch = new LiveBatch(lakehouse, stateDir, ScoringStream.batchWriter(lakehouse, model, horizon, status, Tables.SILVER));
+    ScoringCheckpoint checkpoint = checkpointOf(lakehouse);
+    Optional<GoldHorizon> horizon = ScoringStream.horizonAtStart(lakehouse, checkpoint, checkpoint);
+    LiveBatch batch = new LiveBatch(lakehouse, ScoringStream.batchWriter(lakehouse, model, horizon, status, Tables.SILVER));
+    // A good line's raw text would only ride along to the state store and back: quarantine alone keeps it.
+    Dataset<Row> parsed = BronzeParser.parseUnstamped(BronzeJob.landingLines(lakehouse))
+        .withColumn("raw", when(col("reason").isNotNull(), col("raw")));
+    LivePipeline pipeline = new LivePipeline();
     try {
-      pipeline.queries.add(BronzeJob.landingLines(lakehouse).writeStream()
+      pipeline.queries.add(SilverEngine.plan(parsed, lakehouse.config(), true).output().writeStream()
           .queryName(QUERY_NAME)
           .trigger(Trigger.ProcessingTime(lakehouse.config().duration("run.trigger").toMillis()))
-          .option("checkpointLocation", landingCheckpoint.dir().toString())
+          .option("checkpointLocation", checkpoint.dir().toString())
           .foreachBatch(batch)
           .start());
     } catch (TimeoutException e) {
@@ -65,6 +75,16 @@ public final class LivePipeline implements AutoCloseable {
     LOG.info("pipeline running: {} → {} → {} → {}", lakehouse.config().landingDir(),
         lakehouse.qualifiedName(Tables.BRONZE), lakehouse.qualifiedName(Tables.SILVER), lakehouse.qualifiedName(Tables.GOLD));
     return pipeline;
+  }
+
+  /** The live pipeline's checkpoint: landing's files read, the silver engine's state, the gold horizon. */
+  public static ScoringCheckpoint checkpointOf(Lakehouse lakehouse) {
+    return new ScoringCheckpoint(lakehouse.checkpoint(QUERY_NAME));
+  }
+
+  /** Events waiting for the watermark in the live pipeline's state. */
+  public static long pendingCount(Lakehouse lakehouse) {
+    return SilverState.pendingCount(lakehouse.spark(), checkpointOf(lakehouse).dir());
   }
 
   public List<StreamingQuery> queries() {

@@ -1,0 +1,121 @@
+package io.fraudlake.silver;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+
+import io.fraudlake.spark.DeltaWrites;
+import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.Tables;
+import java.sql.Timestamp;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Writes one micro-batch of {@link SilverEngine} output to silver: the rows with their features and
+ * the late events, in one append tagged with (writer id, batch id) ({@link DeltaWrites}), so a batch
+ * Spark replays after a crash writes what its first attempt would have and nothing twice. Spark
+ * replays the state store's version of the batch too, so the engine's output is the same.
+ *
+ * <p>A late event (behind the watermark when it arrived) gets its window here, from silver: the
+ * rows of its card in the window before it, read with a filter on card and event time that Delta's
+ * file statistics narrow to the files of that time, plus the rows of the same batch. The same read
+ * catches an identical re-send (same TransactionID and event time) whose ID the engine's state has
+ * forgotten. Late events are rare, so the cost stays with them; a batch without any reads nothing.
+ */
+public final class SilverSink {
+  private static final List<String> KINDS = List.of(SilverEngine.SILVER, SilverEngine.LATE, SilverEngine.DUPLICATE,
+      SilverEngine.BRONZE, SilverEngine.QUARANTINE);
+  private final Lakehouse lakehouse;
+  private final WindowFeatures calculator;
+  private final long windowMicros;
+
+  public SilverSink(Lakehouse lakehouse) {
+    this.lakehouse = lakehouse;
+    long windowSeconds = lakehouse.config().longValue("features.window-seconds");
+    this.windowMicros = windowSeconds * 1_000_000L;
+    this.calculator = new WindowFeatures(windowSeconds, lakehouse.config().decimal("features.high-value-threshold"));
+  }
+
+  /** What a batch wrote: silver's new rows (cached until {@link #release}) and the counts by kind. */
+  public record Written(Dataset<Row> rows, long silver, long late, long lateDuplicates, Map<String, Long> kinds) {
+    public long count(String kind) {
+      return kinds.getOrDefault(kind, 0L);
+    }
+
+    public long written() {
+      return silver + late - lateDuplicates;
+    }
+
+    public void release() {
+      rows.unpersist();
+    }
+  }
+
+  /** The rows of each kind in a batch's engine output: the job that runs the stateful operator (persist it first). */
+  public static Map<String, Long> countKinds(Dataset<Row> output) {
+    Column[] counts = KINDS.stream().map(k -> count(when(col(SilverEngine.KIND).equalTo(k), 1))).toArray(Column[]::new);
+    Row counted = output.agg(counts[0], java.util.Arrays.copyOfRange(counts, 1, counts.length)).first();
+    Map<String, Long> kinds = new HashMap<>();
+    for (int i = 0; i < KINDS.size(); i++) {
+      kinds.put(KINDS.get(i), counted.getLong(i));
+    }
+    return kinds;
+  }
+
+  /**
+   * Appends the silver rows of {@code output} (persisted, counted by {@link #countKinds}). The rows
+   * appended stay cached for the caller, who must {@link Written#release} them.
+   */
+  public Written write(Dataset<Row> output, Map<String, Long> kinds, String writerId, long batchId) {
+    long silver = kinds.getOrDefault(SilverEngine.SILVER, 0L);
+    long late = kinds.getOrDefault(SilverEngine.LATE, 0L);
+    Dataset<Row> rows = SilverEngine.silverRows(output);
+    long lateDuplicates = 0;
+    if (late > 0) {
+      Dataset<Row> lateEvents = SilverEngine.ofKind(output, SilverEngine.LATE).select(SilverJob.cols(SilverJob.EVENT_COLUMNS));
+      LateRows resolved = resolveLate(lateEvents, rows, writerId, batchId);
+      rows = rows.unionByName(resolved.rows());
+      lateDuplicates = resolved.duplicates();
+    }
+    rows = rows.persist(StorageLevel.MEMORY_AND_DISK());
+    if (silver + late - lateDuplicates > 0) {
+      DeltaWrites.appendOnce(lakehouse, rows.coalesce(1), Tables.SILVER, writerId, batchId);
+    }
+    return new Written(rows, silver, late, lateDuplicates, kinds);
+  }
+
+  private record LateRows(Dataset<Row> rows, long duplicates) {}
+
+  private LateRows resolveLate(Dataset<Row> late, Dataset<Row> batchRows, String writerId, long batchId) {
+    // Silver as it was before this batch: a replay whose append had committed must not find its own rows.
+    OptionalLong own = DeltaWrites.versionTagged(lakehouse, Tables.SILVER, writerId, batchId);
+    Dataset<Row> silver = own.isPresent() ? lakehouse.readVersion(Tables.SILVER, own.getAsLong() - 1) : lakehouse.read(Tables.SILVER);
+    Row range = late.agg(min("event_timestamp"), max("event_timestamp")).first();
+    Timestamp from = WindowFeatures.timestamp(WindowFeatures.micros(range.get(0)) - windowMicros);
+    Dataset<Row> cards = late.select("card_id").distinct();
+    // The literal time range lets Delta skip every file outside it before the join narrows it to the cards.
+    Dataset<Row> history = silver.where(col("event_timestamp").between(lit(from), lit(range.getTimestamp(1))))
+        .join(cards, "card_id")
+        .select(SilverJob.cols(SilverJob.EVENT_COLUMNS));
+    Dataset<Row> fresh = late.join(history.select("TransactionID", "event_timestamp"),
+        new String[] {"TransactionID", "event_timestamp"}, "left_anti");
+    long duplicates = late.count() - fresh.count();
+    Dataset<Row> context = history
+        .unionByName(batchRows.select(SilverJob.cols(SilverJob.EVENT_COLUMNS)).join(cards, "card_id"))
+        .withColumn("_emit", lit(false))
+        .withColumn("arrived_late", lit(false));
+    Dataset<Row> computed = SilverJob.features(calculator,
+        fresh.withColumn("_emit", lit(true)).withColumn("arrived_late", lit(true)).unionByName(context));
+    return new LateRows(computed, duplicates);
+  }
+}
