@@ -10,6 +10,8 @@ import json
 import os
 import platform
 
+import latency_sweep
+
 
 def jmh_to_result(path):
     runs = json.load(open(path))
@@ -85,7 +87,9 @@ def markdown(res, stamp, args):
                      f"{'MET' if t >= 10 else 'MISSED'}; scoring >= 10x LinkedIn's throughput: {s:.1f}x, "
                      f"{'MET' if s >= 10 else 'MISSED'}.")
         lines.append("")
-    others = {k: v for k, v in res.items() if k not in ("fraudlake", "linkedin", "sklearn", "raw_scorer")}
+    if "latency_sweep" in res:
+        lines.append(latency_sweep.markdown(res["latency_sweep"]))
+    others = {k: v for k, v in res.items() if k not in ("fraudlake", "linkedin", "sklearn", "raw_scorer", "latency_sweep")}
     for name, r in sorted(others.items()):
         lines.append(f"### {name}")
         lines.append("")
