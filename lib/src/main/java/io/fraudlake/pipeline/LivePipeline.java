@@ -51,6 +51,11 @@ public final class LivePipeline implements AutoCloseable {
 
   /** Starts the stream with the {@code run.trigger} processing-time trigger. */
   public static LivePipeline start(Lakehouse lakehouse, ProductionModel model, ScoringStatus status) {
+    return start(lakehouse, model, status, Trigger.ProcessingTime(lakehouse.config().duration("run.trigger").toMillis()));
+  }
+
+  /** Starts the stream with {@code trigger}; {@code Trigger.AvailableNow()} processes what landing holds now and stops. */
+  public static LivePipeline start(Lakehouse lakehouse, ProductionModel model, ScoringStatus status, Trigger trigger) {
     Feeders.claim(lakehouse, Tables.BRONZE, QUERY_NAME);
     Feeders.claim(lakehouse, Tables.SILVER, QUERY_NAME);
     lakehouse.createIfMissing(Tables.SILVER, SilverJob.SILVER_SCHEMA);
@@ -65,7 +70,7 @@ public final class LivePipeline implements AutoCloseable {
     try {
       pipeline.queries.add(SilverEngine.plan(parsed, lakehouse.config(), true).output().writeStream()
           .queryName(QUERY_NAME)
-          .trigger(Trigger.ProcessingTime(lakehouse.config().duration("run.trigger").toMillis()))
+          .trigger(trigger)
           .option("checkpointLocation", checkpoint.dir().toString())
           .foreachBatch(batch)
           .start());

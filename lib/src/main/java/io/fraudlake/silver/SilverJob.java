@@ -1,23 +1,15 @@
 package io.fraudlake.silver;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.when;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.bronze.BronzeParser;
-import io.fraudlake.spark.BatchValues;
 import io.fraudlake.spark.DeltaWrites;
 import io.fraudlake.spark.Feeders;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
-import java.sql.Timestamp;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,7 +20,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;

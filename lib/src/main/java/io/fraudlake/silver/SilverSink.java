@@ -114,8 +114,10 @@ public final class SilverSink {
         .unionByName(batchRows.select(SilverJob.cols(SilverJob.EVENT_COLUMNS)).join(cards, "card_id"))
         .withColumn("_emit", lit(false))
         .withColumn("arrived_late", lit(false));
+    // Computed now and cut from its lineage: the silver append below makes Spark re-cache every plan
+    // that reads silver, and these rows, computed again after it, would find themselves there.
     Dataset<Row> computed = SilverJob.features(calculator,
-        fresh.withColumn("_emit", lit(true)).withColumn("arrived_late", lit(true)).unionByName(context));
+        fresh.withColumn("_emit", lit(true)).withColumn("arrived_late", lit(true)).unionByName(context)).localCheckpoint();
     return new LateRows(computed, duplicates);
   }
 }
