@@ -31,10 +31,12 @@ import scala.jdk.javaapi.CollectionConverters;
  *   <li>{@code pending}: events waiting for the watermark;
  *   <li>{@code recent}: what the windows of those events still need of the events already emitted
  *       (id, time, amount, product, for event times at or after watermark − window);
- *   <li>{@code ids}: the TransactionIDs seen, each until the watermark is {@code
- *       features.dedupe-horizon} past its event time (an event-time horizon: Spark's time to live
- *       counts processing time, which a replay of history or a stopped stream would distort, and
- *       is not offered with event-time timers), and the range of their event times.
+ *   <li>{@code ids}: the TransactionIDs seen (pending ones included), each until the watermark is
+ *       {@code features.dedupe-horizon} past its event time (an event-time horizon: Spark's time to
+ *       live counts processing time, which a replay of history or a stopped stream would distort,
+ *       and is not offered with event-time timers);
+ *   <li>{@code card}: the card's one timer and the time ranges above, so that a micro-batch that
+ *       only adds events to a card reads and writes nothing else of it.
  * </ul>
  *
  * <p>The watermark W is Spark's: the newest event time of the earlier micro-batches minus the
@@ -52,10 +54,13 @@ import scala.jdk.javaapi.CollectionConverters;
 final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
   private static final long serialVersionUID = 1L;
 
-  /** The oldest and newest event time among the IDs held. */
-  private static final StructType ID_TIMES = new StructType()
-      .add("oldest", DataTypes.LongType)
-      .add("newest", DataTypes.LongType);
+  /** The card's timer and time ranges; each MIN_VALUE or MAX_VALUE when there is nothing of that kind. */
+  private static final StructType CARD_STATE = new StructType()
+      .add("timer", DataTypes.LongType)
+      .add("oldest_pending", DataTypes.LongType)
+      .add("newest_context", DataTypes.LongType)
+      .add("oldest_id", DataTypes.LongType)
+      .add("newest_id", DataTypes.LongType);
   static final StructType CONTEXT_STATE = new StructType()
       .add("TransactionID", DataTypes.StringType)
       .add("micros", DataTypes.LongType)
@@ -73,7 +78,7 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
       .add("_emit", DataTypes.BooleanType)
       .add("arrived_late", DataTypes.BooleanType);
 
-  private static final long NO_TIMER = Long.MIN_VALUE;
+  private static final long NONE = Long.MIN_VALUE;
   private static final int BRONZE_WIDTH = BronzeParser.BRONZE_SCHEMA.size();
   private static final int ID = BronzeParser.BRONZE_SCHEMA.fieldIndex("TransactionID");
   private static final int TIME = BronzeParser.BRONZE_SCHEMA.fieldIndex("event_timestamp");
@@ -93,14 +98,14 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
   private transient ListState<Row> pending;
   private transient ListState<Row> recent;
   private transient MapState<String, Long> ids;
-  private transient ValueState<Row> idTimes;
+  private transient ValueState<Row> card;
 
   SilverProcessor(WindowFeatures calculator, long windowSeconds, Duration dedupeHorizon, boolean echo, LongAccumulator input) {
-    this.input = input;
     this.calculator = calculator;
     this.windowMicros = windowSeconds * 1_000_000L;
     this.horizonMicros = dedupeHorizon.toNanos() / 1000;
     this.echo = echo;
+    this.input = input;
   }
 
   @Override
@@ -108,11 +113,24 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     pending = getHandle().getListState("pending", Encoders.row(BronzeParser.BRONZE_SCHEMA), TTLConfig.NONE());
     recent = getHandle().getListState("recent", Encoders.row(CONTEXT_STATE), TTLConfig.NONE());
     ids = getHandle().getMapState("ids", Encoders.STRING(), Encoders.LONG(), TTLConfig.NONE());
-    idTimes = getHandle().getValueState("idTimes", Encoders.row(ID_TIMES), TTLConfig.NONE());
+    card = getHandle().getValueState("card", Encoders.row(CARD_STATE), TTLConfig.NONE());
+  }
+
+  /** The card's small state, as mutable fields for the length of one call. */
+  private static final class Card {
+    long timer = NONE;
+    long oldestPending = Long.MAX_VALUE;
+    long newestContext = NONE;
+    long oldestId = Long.MAX_VALUE;
+    long newestId = NONE;
+
+    Row toRow() {
+      return new GenericRowWithSchema(new Object[] {timer, oldestPending, newestContext, oldestId, newestId}, CARD_STATE);
+    }
   }
 
   @Override
-  public scala.collection.Iterator<Row> handleInputRows(String card, scala.collection.Iterator<Row> rows, TimerValues timers) {
+  public scala.collection.Iterator<Row> handleInputRows(String key, scala.collection.Iterator<Row> rows, TimerValues timers) {
     List<Row> out = new ArrayList<>();
     List<Row> candidates = new ArrayList<>();
     long batchMillis = timers.getCurrentProcessingTimeInMs();
@@ -132,42 +150,57 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
         candidates.add(event);
       }
     }
+    if (candidates.isEmpty()) {
+      return CollectionConverters.asScala(out.iterator());
+    }
     candidates.sort(FirstCopyOrder.INSTANCE);
 
     long watermark = timers.getCurrentWatermarkInMs() * 1000L;
-    List<Row> waiting = list(pending);
-    Set<String> known = new HashSet<>();
-    waiting.forEach(r -> known.add(r.getString(ID)));
+    Card state = readCard();
+    Set<String> inBatch = new HashSet<>();
+    List<Row> waiting = new ArrayList<>();
     List<Row> late = new ArrayList<>();
-    long[] times = idTimes();
     for (Row event : candidates) {
       String id = event.getString(ID);
-      if (!known.add(id) || ids.containsKey(id)) {
+      // Every pending event's ID is among the IDs held, so this one look-up covers both.
+      if (!inBatch.add(id) || ids.containsKey(id)) {
         out.add(SilverEngine.output(event, SilverEngine.DUPLICATE));
         continue;
       }
       long micros = WindowFeatures.micros(event.get(TIME));
       ids.updateValue(id, micros);
-      times[0] = Math.min(times[0], micros);
-      times[1] = Math.max(times[1], micros);
+      state.oldestId = Math.min(state.oldestId, micros);
+      state.newestId = Math.max(state.newestId, micros);
       if (micros < watermark) {
         late.add(event);
         out.add(SilverEngine.output(event, SilverEngine.LATE));
       } else {
         waiting.add(event);
+        state.oldestPending = Math.min(state.oldestPending, micros);
       }
     }
-    if (times[1] != Long.MIN_VALUE) {
-      idTimes.update(new GenericRowWithSchema(new Object[] {times[0], times[1]}, ID_TIMES));
+    if (state.oldestPending < watermark || !late.isEmpty()) {
+      List<Row> all = list(pending);
+      all.addAll(waiting);
+      emitDue(state, all, late, watermark, NONE, out);
+    } else {
+      // Nothing to emit: the new events join the pending ones without reading them.
+      if (!waiting.isEmpty()) {
+        pending.appendList(waiting.toArray(new Row[0]));
+      }
+      resetTimer(state, NONE);
+      card.update(state.toRow());
     }
-    emitDue(waiting, late, watermark, NO_TIMER, out);
     return CollectionConverters.asScala(out.iterator());
   }
 
   @Override
-  public scala.collection.Iterator<Row> handleExpiredTimer(String card, TimerValues timers, ExpiredTimerInfo expired) {
+  public scala.collection.Iterator<Row> handleExpiredTimer(String key, TimerValues timers, ExpiredTimerInfo expired) {
     List<Row> out = new ArrayList<>();
-    emitDue(list(pending), List.of(), timers.getCurrentWatermarkInMs() * 1000L, expired.getExpiryTimeInMs(), out);
+    Card state = readCard();
+    // Spark deletes the timer that is firing once this returns.
+    state.timer = NONE;
+    emitDue(state, list(pending), List.of(), timers.getCurrentWatermarkInMs() * 1000L, expired.getExpiryTimeInMs(), out);
     return CollectionConverters.asScala(out.iterator());
   }
 
@@ -176,7 +209,7 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
    * emitted before, the late events of this batch and each other; keeps the rest waiting; forgets
    * what no later window can reach; leaves one timer for the next thing to do.
    */
-  private void emitDue(List<Row> waiting, List<Row> late, long watermark, long firing, List<Row> out) {
+  private void emitDue(Card state, List<Row> waiting, List<Row> late, long watermark, long firing, List<Row> out) {
     List<Row> context = list(recent);
     for (Row event : late) {
       context.add(contextState(event));
@@ -184,6 +217,7 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     List<Row> due = new ArrayList<>();
     List<Row> still = new ArrayList<>();
     long from = Long.MAX_VALUE;
+    state.oldestPending = Long.MAX_VALUE;
     for (Row event : waiting) {
       long micros = WindowFeatures.micros(event.get(TIME));
       if (micros < watermark) {
@@ -191,6 +225,7 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
         from = Math.min(from, micros - windowMicros);
       } else {
         still.add(event);
+        state.oldestPending = Math.min(state.oldestPending, micros);
       }
     }
     if (!due.isEmpty()) {
@@ -212,35 +247,39 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     // after watermark − window; late events get theirs from silver.
     long keepFrom = watermark - windowMicros;
     List<Row> kept = new ArrayList<>(context.size());
-    long newest = Long.MIN_VALUE;
+    state.newestContext = NONE;
     for (Row c : context) {
       if (c.getLong(1) >= keepFrom) {
         kept.add(c);
-        newest = Math.max(newest, c.getLong(1));
+        state.newestContext = Math.max(state.newestContext, c.getLong(1));
       }
     }
     replace(recent, kept);
     replace(pending, still);
-    long newestId = forgetIdsBefore(watermark - horizonMicros);
-    resetTimer(still, newest, newestId, firing);
+    forgetIdsBefore(state, watermark - horizonMicros);
+    resetTimer(state, firing);
+    if (state.timer == NONE && state.newestId == NONE) {
+      card.clear();
+    } else {
+      card.update(state.toRow());
+    }
   }
 
   /**
-   * Forgets the IDs whose event time is before {@code horizon}; returns the newest event time among
-   * the IDs kept (MIN_VALUE if none). The map is scanned only once its oldest ID is an eighth of the
-   * horizon past it, so each scan forgets a good share of what it reads.
+   * Forgets the IDs whose event time is before {@code horizon}. The map is scanned only once its
+   * oldest ID is an eighth of the horizon past it, so each scan forgets a good share of what it reads.
    */
-  private long forgetIdsBefore(long horizon) {
-    long[] times = idTimes();
-    if (times[1] == Long.MIN_VALUE) {
-      return Long.MIN_VALUE;
+  private void forgetIdsBefore(Card state, long horizon) {
+    if (state.newestId == NONE) {
+      return;
     }
-    if (times[1] < horizon) {
+    if (state.newestId < horizon) {
       ids.clear();
-      idTimes.clear();
-      return Long.MIN_VALUE;
+      state.oldestId = Long.MAX_VALUE;
+      state.newestId = NONE;
+      return;
     }
-    if (times[0] < horizon - horizonMicros / 8) {
+    if (state.oldestId < horizon - horizonMicros / 8) {
       long oldest = Long.MAX_VALUE;
       List<String> forget = new ArrayList<>();
       for (scala.collection.Iterator<scala.Tuple2<String, Long>> it = ids.iterator(); it.hasNext(); ) {
@@ -252,45 +291,48 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
         }
       }
       forget.forEach(ids::removeKey);
-      idTimes.update(new GenericRowWithSchema(new Object[] {oldest, times[1]}, ID_TIMES));
+      state.oldestId = oldest;
     }
-    return times[1];
-  }
-
-  /** The oldest and newest event times of the IDs held; MAX_VALUE and MIN_VALUE when none. */
-  private long[] idTimes() {
-    Row r = idTimes.exists() ? idTimes.get() : null;
-    return r == null ? new long[] {Long.MAX_VALUE, Long.MIN_VALUE} : new long[] {r.getLong(0), r.getLong(1)};
   }
 
   /**
    * One timer per card, for the next thing to do: emit the oldest waiting event, or else forget the
    * context once no window can reach it, or else forget the IDs once the horizon has passed them all.
    */
-  private void resetTimer(List<Row> still, long newestContext, long newestId, long firing) {
+  private void resetTimer(Card state, long firing) {
     long next;
-    if (!still.isEmpty()) {
-      next = Math.floorDiv(still.stream().mapToLong(r -> WindowFeatures.micros(r.get(TIME))).min().orElseThrow(), 1000L) + 1;
-    } else if (newestContext != Long.MIN_VALUE) {
-      next = Math.floorDiv(newestContext + windowMicros, 1000L) + 1;
-    } else if (newestId != Long.MIN_VALUE) {
-      next = Math.floorDiv(newestId + horizonMicros, 1000L) + 1;
+    if (state.oldestPending != Long.MAX_VALUE) {
+      next = Math.floorDiv(state.oldestPending, 1000L) + 1;
+    } else if (state.newestContext != NONE) {
+      next = Math.floorDiv(state.newestContext + windowMicros, 1000L) + 1;
+    } else if (state.newestId != NONE) {
+      next = Math.floorDiv(state.newestId + horizonMicros, 1000L) + 1;
     } else {
-      next = NO_TIMER;
+      next = NONE;
     }
-    boolean registered = false;
-    for (scala.collection.Iterator<Object> it = getHandle().listTimers(); it.hasNext(); ) {
-      long timer = (Long) it.next();
-      if (timer == next) {
-        registered = true;
-      } else if (timer != firing) {
-        // Spark deletes the timer that is firing once its handler returns.
-        getHandle().deleteTimer(timer);
-      }
+    if (next == state.timer) {
+      return;
     }
-    if (next != NO_TIMER && !registered) {
+    if (state.timer != NONE && state.timer != firing) {
+      getHandle().deleteTimer(state.timer);
+    }
+    if (next != NONE) {
       getHandle().registerTimer(next);
     }
+    state.timer = next;
+  }
+
+  private Card readCard() {
+    Card state = new Card();
+    if (card.exists()) {
+      Row r = card.get();
+      state.timer = r.getLong(0);
+      state.oldestPending = r.getLong(1);
+      state.newestContext = r.getLong(2);
+      state.oldestId = r.getLong(3);
+      state.newestId = r.getLong(4);
+    }
+    return state;
   }
 
   private static Row bronzeOf(Row input, Timestamp ingestedAt) {
