@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
- * Synthetic card transactions in the raw-event format of DESIGN.md, with labelled fraud the eight
+ * Synthetic card transactions in the raw-event format the README documents, with labelled fraud the eight
  * silver features can see, and noise so that none of them separates fraud alone:
  *
  * <ul>

@@ -7,7 +7,7 @@ import java.util.List;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** Column contracts of the scoring outputs (DESIGN.md): gold predictions, per-batch metrics and feature drift. */
+/** Column contracts of the scoring outputs: gold predictions, per-batch metrics and feature drift. */
 public final class GoldSchema {
   public static final String TRANSACTION_ID = "TransactionID";
   public static final String EVENT_TIMESTAMP = "event_timestamp";

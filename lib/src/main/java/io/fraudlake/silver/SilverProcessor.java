@@ -54,9 +54,10 @@ import scala.jdk.javaapi.CollectionConverters;
 final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
   private static final long serialVersionUID = 1L;
 
-  /** The card's timer and time ranges; each MIN_VALUE or MAX_VALUE when there is nothing of that kind. */
+  /** The card's timers and time ranges; each MIN_VALUE or MAX_VALUE when there is nothing of that kind. */
   private static final StructType CARD_STATE = new StructType()
-      .add("timer", DataTypes.LongType)
+      .add("due_timer", DataTypes.LongType)
+      .add("cleanup_timer", DataTypes.LongType)
       .add("oldest_pending", DataTypes.LongType)
       .add("newest_context", DataTypes.LongType)
       .add("oldest_id", DataTypes.LongType)
@@ -118,14 +119,16 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
 
   /** The card's small state, as mutable fields for the length of one call. */
   private static final class Card {
-    long timer = NONE;
+    long dueTimer = NONE;
+    long cleanupTimer = NONE;
     long oldestPending = Long.MAX_VALUE;
     long newestContext = NONE;
     long oldestId = Long.MAX_VALUE;
     long newestId = NONE;
 
     Row toRow() {
-      return new GenericRowWithSchema(new Object[] {timer, oldestPending, newestContext, oldestId, newestId}, CARD_STATE);
+      return new GenericRowWithSchema(new Object[] {dueTimer, cleanupTimer, oldestPending, newestContext, oldestId, newestId},
+          CARD_STATE);
     }
   }
 
@@ -188,7 +191,7 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
       if (!waiting.isEmpty()) {
         pending.appendList(waiting.toArray(new Row[0]));
       }
-      resetTimer(state, NONE);
+      resetTimers(state, NONE, watermark);
       card.update(state.toRow());
     }
     return CollectionConverters.asScala(out.iterator());
@@ -199,7 +202,13 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     List<Row> out = new ArrayList<>();
     Card state = readCard();
     // Spark deletes the timer that is firing once this returns.
-    state.timer = NONE;
+    long firing = expired.getExpiryTimeInMs();
+    if (state.dueTimer == firing) {
+      state.dueTimer = NONE;
+    }
+    if (state.cleanupTimer == firing) {
+      state.cleanupTimer = NONE;
+    }
     emitDue(state, list(pending), List.of(), timers.getCurrentWatermarkInMs() * 1000L, expired.getExpiryTimeInMs(), out);
     return CollectionConverters.asScala(out.iterator());
   }
@@ -257,8 +266,13 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     replace(recent, kept);
     replace(pending, still);
     forgetIdsBefore(state, watermark - horizonMicros);
-    resetTimer(state, firing);
-    if (state.timer == NONE && state.newestId == NONE) {
+    if (state.newestId == NONE) {
+      // The card is quiet for longer than the horizon: nothing of it is needed any more.
+      recent.clear();
+      state.newestContext = NONE;
+    }
+    resetTimers(state, firing, watermark);
+    if (state.dueTimer == NONE && state.cleanupTimer == NONE) {
       card.clear();
     } else {
       card.update(state.toRow());
@@ -296,41 +310,39 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
   }
 
   /**
-   * One timer per card, for the next thing to do: emit the oldest waiting event, or else forget the
-   * context once no window can reach it, or else forget the IDs once the horizon has passed them all.
+   * Two timers per card at most: one for when the oldest waiting event is due, and one for when the
+   * horizon will have passed every ID the card holds (it then clears the card). The second is set
+   * once and, when it fires early because newer IDs came, set again; so a card that keeps getting
+   * events costs one timer per burst, which Spark deletes as it fires.
    */
-  private void resetTimer(Card state, long firing) {
-    long next;
-    if (state.oldestPending != Long.MAX_VALUE) {
-      next = Math.floorDiv(state.oldestPending, 1000L) + 1;
-    } else if (state.newestContext != NONE) {
-      next = Math.floorDiv(state.newestContext + windowMicros, 1000L) + 1;
-    } else if (state.newestId != NONE) {
-      next = Math.floorDiv(state.newestId + horizonMicros, 1000L) + 1;
-    } else {
-      next = NONE;
+  private void resetTimers(Card state, long firing, long watermark) {
+    long due = state.oldestPending == Long.MAX_VALUE ? NONE : Math.floorDiv(state.oldestPending, 1000L) + 1;
+    if (due != state.dueTimer) {
+      if (state.dueTimer != NONE && state.dueTimer != firing) {
+        getHandle().deleteTimer(state.dueTimer);
+      }
+      if (due != NONE) {
+        getHandle().registerTimer(due);
+      }
+      state.dueTimer = due;
     }
-    if (next == state.timer) {
-      return;
+    if (state.cleanupTimer == NONE && state.newestId != NONE) {
+      long cleanup = Math.floorDiv(Math.max(state.newestId + horizonMicros, watermark), 1000L) + 1;
+      getHandle().registerTimer(cleanup);
+      state.cleanupTimer = cleanup;
     }
-    if (state.timer != NONE && state.timer != firing) {
-      getHandle().deleteTimer(state.timer);
-    }
-    if (next != NONE) {
-      getHandle().registerTimer(next);
-    }
-    state.timer = next;
   }
 
   private Card readCard() {
     Card state = new Card();
     if (card.exists()) {
       Row r = card.get();
-      state.timer = r.getLong(0);
-      state.oldestPending = r.getLong(1);
-      state.newestContext = r.getLong(2);
-      state.oldestId = r.getLong(3);
-      state.newestId = r.getLong(4);
+      state.dueTimer = r.getLong(0);
+      state.cleanupTimer = r.getLong(1);
+      state.oldestPending = r.getLong(2);
+      state.newestContext = r.getLong(3);
+      state.oldestId = r.getLong(4);
+      state.newestId = r.getLong(5);
     }
     return state;
   }

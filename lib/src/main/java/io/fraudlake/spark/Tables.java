@@ -2,7 +2,7 @@ package io.fraudlake.spark;
 
 import java.util.List;
 
-/** The contract table names (see DESIGN.md); dashboards and SQL users depend on them. */
+/** The contract table names; dashboards and SQL users depend on them. */
 public final class Tables {
   public static final String BRONZE = "bronze_transactions";
   public static final String QUARANTINE = "bronze_quarantine";

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The hand-written edge cases (src/test/resources/edge-cases): expected bronze, quarantine and
- * silver rows are derived by hand from DESIGN.md, not from the code's output.
+ * silver rows are derived by hand from the feature definitions in the README, not from the code's output.
  */
 class EdgeCasesTest {
   private static Lakehouse lakehouse;
