@@ -685,9 +685,12 @@ public final class HistoryScalingBenchmark {
               new String[] {"state_rows", "state rows (numRowsTotal)", ""},
               new String[] {"state_rows_ids", "  of which IDs", ""},
               new String[] {"state_memory_bytes", "state memory (memoryUsedBytes)", ""},
-              new String[] {"state_disk_bytes_per_card", "state bytes per card", ""},
-              new String[] {"state_disk_bytes_per_state_row", "state bytes per state row", ""},
-              new String[] {"state_disk_bytes_per_last_window_event", "state bytes per event of the last window", ""},
+              new String[] {"state_disk_bytes_per_card", "state bytes on disk per card", ""},
+              new String[] {"state_disk_bytes_per_state_row", "state bytes on disk per state row", ""},
+              new String[] {"state_disk_bytes_per_last_window_event", "state bytes on disk per event of the last window", ""},
+              new String[] {"state_memory_bytes_per_card", "state memory per card", ""},
+              new String[] {"state_memory_bytes_per_state_row", "state memory per state row", ""},
+              new String[] {"state_metric_timerProcessingTimeMs", "timer processing, last batch (ms)", ""},
               new String[] {"seed_events_per_s", "seeding (events/s)", ""})
           : List.of(
               new String[] {"increment_s", "increment (s, runAvailableNow, warm JVM)", "≤ 1.2"},
@@ -697,9 +700,12 @@ public final class HistoryScalingBenchmark {
               new String[] {"state_rows", "state rows (numRowsTotal)", ""},
               new String[] {"state_rows_ids", "  of which IDs", ""},
               new String[] {"state_memory_bytes", "state memory (memoryUsedBytes)", ""},
-              new String[] {"state_disk_bytes_per_card", "state bytes per card", ""},
-              new String[] {"state_disk_bytes_per_state_row", "state bytes per state row", ""},
-              new String[] {"state_disk_bytes_per_last_window_event", "state bytes per event of the last window", ""},
+              new String[] {"state_disk_bytes_per_card", "state bytes on disk per card", ""},
+              new String[] {"state_disk_bytes_per_state_row", "state bytes on disk per state row", ""},
+              new String[] {"state_disk_bytes_per_last_window_event", "state bytes on disk per event of the last window", ""},
+              new String[] {"state_memory_bytes_per_card", "state memory per card", ""},
+              new String[] {"state_memory_bytes_per_state_row", "state memory per state row", ""},
+              new String[] {"state_metric_timerProcessingTimeMs", "timer processing, last batch (ms)", ""},
               new String[] {"seed_events_per_s", "seeding (events/s)", ""});
       for (String[] row : rows) {
         md.append("| ").append(stream).append(" | ").append(row[1]).append(" |");
