@@ -33,7 +33,7 @@ def ratio(a, b):
     return None if a is None or b is None or b == 0 else a / b
 
 
-def markdown(res, stamp, args):
+def markdown(res, stamp, args, tables=None):
     ours, li, sk = res.get("fraudlake"), res.get("linkedin"), res.get("sklearn")
     rows_n = next((r["rows"] for r in (ours, li, sk) if r), None)
     lines = [f"## Isolation Forest speed, run {stamp}", "",
@@ -93,6 +93,10 @@ def markdown(res, stamp, args):
     for name, r in sorted(others.items()):
         lines.append(f"### {name}")
         lines.append("")
+        # A benchmark may write its own summary table beside its result (<name>.md): it goes first.
+        if tables and name in tables:
+            lines.append(tables[name].rstrip("\n"))
+            lines.append("")
         lines.append("| metric | value |")
         lines.append("|---|---|")
         for k, v in r.items():
@@ -116,6 +120,7 @@ def main():
         print(json.dumps(jmh_to_result(a.jmh)))
         return
     res = {}
+    tables = {}
     for f in sorted(glob.glob(os.path.join(a.run_dir, "*.json"))):
         if f.endswith(".jmh.json"):
             continue
@@ -124,10 +129,13 @@ def main():
         load = os.path.join(a.run_dir, name + ".load")
         if os.path.exists(load):
             res[name]["load_before"] = open(load).read().strip()
+        table = os.path.join(a.run_dir, name + ".md")
+        if os.path.exists(table):
+            tables[name] = open(table).read()
     with open(a.json, "w") as f:
         json.dump({"stamp": a.stamp, "args": a.args, "cores": os.cpu_count(), "results": res}, f, indent=2)
     with open(a.markdown, "w") as f:
-        f.write(markdown(res, a.stamp, a.args))
+        f.write(markdown(res, a.stamp, a.args, tables))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,13 @@ final class Args {
     return new Args(values);
   }
 
+  /** A copy with {@code name} set to {@code value}. */
+  Args with(String name, String value) {
+    Map<String, String> copy = new HashMap<>(values);
+    copy.put(name, value);
+    return new Args(copy);
+  }
+
   String string(String name, String fallback) {
     return values.getOrDefault(name, fallback);
   }
