@@ -136,7 +136,7 @@ public final class HistoryScalingBenchmark {
     // ending about an hour ago after the largest history and every increment.
     long totalEvents = sizes.get(sizes.size() - 1) + (long) sizes.size() * ((long) (increments + 1) * increment + startup);
     long startMs = (System.currentTimeMillis() - (long) Math.ceil(totalEvents * 1000.0 / rate) - 3_600_000L) / 1000 * 1000;
-    String loadBefore = loadAverage();
+    String loadBefore = PipelineLatencyBenchmark.loadAverage();
     long began = System.nanoTime();
     System.out.printf(Locale.ROOT, "HistoryScalingBenchmark: sizes %s, streams %s, %s cards, %.0f events/s of event time from %s, "
             + "files of %s events, increment %,d x %d, %d cores, load %s, work %s%n",
@@ -183,7 +183,7 @@ public final class HistoryScalingBenchmark {
       }
     }
     result.put("load_before", loadBefore);
-    result.put("load_after", loadAverage());
+    result.put("load_after", PipelineLatencyBenchmark.loadAverage());
     result.put("total_s", (System.nanoTime() - began) / 1e9);
     stopSpark();
     String markdown = markdown(result, measured, sizes, streams);
@@ -202,7 +202,7 @@ public final class HistoryScalingBenchmark {
    */
   @SuppressWarnings("unchecked")
   private static Map<String, Object> phase(Args args, String phase, Path home, long size, long startMs, Path work) throws Exception {
-    System.err.printf(Locale.ROOT, "history_scaling: %s at %,d events (load %s)%n", phase, size, loadAverage());
+    System.err.printf(Locale.ROOT, "history_scaling: %s at %,d events (load %s)%n", phase, size, PipelineLatencyBenchmark.loadAverage());
     long started = System.nanoTime();
     Map<String, Object> result;
     if (args.string("jvm", "per-phase").equals("one")) {
@@ -673,40 +673,29 @@ public final class HistoryScalingBenchmark {
     md.append('\n');
     for (String stream : streams) {
       Map<Long, Map<String, Object>> bySize = measured.get(stream);
-      List<String[]> rows = stream.equals("run")
+      List<String[]> rows = new ArrayList<>(stream.equals("run")
           ? List.of(
               new String[] {"increment_s", "increment (s, Spark batches)", "≤ 1.2"},
               new String[] {"increment_wall_s", "increment (s, rename → gold, incl. trigger wait)", ""},
               new String[] {"startup_s", "start-up (s, start → first batch done)", "≤ 1.2"},
               new String[] {"startup_all_s", "start-up (s, start → first file in gold)", ""},
-              new String[] {"heap_after_gc_mb", "driver heap after full GC (MB)", "no growth"},
-              new String[] {"rss_mb", "process resident memory (MB)", ""},
-              new String[] {"state_disk_bytes", "state on disk (bytes)", ""},
-              new String[] {"state_rows", "state rows (numRowsTotal)", ""},
-              new String[] {"state_rows_ids", "  of which IDs", ""},
-              new String[] {"state_memory_bytes", "state memory (memoryUsedBytes)", ""},
-              new String[] {"state_disk_bytes_per_card", "state bytes on disk per card", ""},
-              new String[] {"state_disk_bytes_per_state_row", "state bytes on disk per state row", ""},
-              new String[] {"state_disk_bytes_per_last_window_event", "state bytes on disk per event of the last window", ""},
-              new String[] {"state_memory_bytes_per_card", "state memory per card", ""},
-              new String[] {"state_memory_bytes_per_state_row", "state memory per state row", ""},
-              new String[] {"state_metric_timerProcessingTimeMs", "timer processing, last batch (ms)", ""},
-              new String[] {"seed_events_per_s", "seeding (events/s)", ""})
+              new String[] {"rss_mb", "process resident memory (MB)", ""})
           : List.of(
               new String[] {"increment_s", "increment (s, runAvailableNow, warm JVM)", "≤ 1.2"},
-              new String[] {"increment_cold_s", "increment (s, runAvailableNow, first in the process)", ""},
-              new String[] {"heap_after_gc_mb", "driver heap after full GC (MB)", ""},
-              new String[] {"state_disk_bytes", "state on disk (bytes)", ""},
-              new String[] {"state_rows", "state rows (numRowsTotal)", ""},
-              new String[] {"state_rows_ids", "  of which IDs", ""},
-              new String[] {"state_memory_bytes", "state memory (memoryUsedBytes)", ""},
-              new String[] {"state_disk_bytes_per_card", "state bytes on disk per card", ""},
-              new String[] {"state_disk_bytes_per_state_row", "state bytes on disk per state row", ""},
-              new String[] {"state_disk_bytes_per_last_window_event", "state bytes on disk per event of the last window", ""},
-              new String[] {"state_memory_bytes_per_card", "state memory per card", ""},
-              new String[] {"state_memory_bytes_per_state_row", "state memory per state row", ""},
-              new String[] {"state_metric_timerProcessingTimeMs", "timer processing, last batch (ms)", ""},
-              new String[] {"seed_events_per_s", "seeding (events/s)", ""});
+              new String[] {"increment_cold_s", "increment (s, runAvailableNow, first in the process)", ""}));
+      rows.addAll(List.of(
+          new String[] {"heap_after_gc_mb", "driver heap after full GC (MB)", "no growth"},
+          new String[] {"state_disk_bytes", "state on disk (bytes)", ""},
+          new String[] {"state_rows", "state rows (numRowsTotal)", ""},
+          new String[] {"state_rows_ids", "  of which IDs", ""},
+          new String[] {"state_memory_bytes", "state memory (memoryUsedBytes)", ""},
+          new String[] {"state_disk_bytes_per_card", "state bytes on disk per card", ""},
+          new String[] {"state_disk_bytes_per_state_row", "state bytes on disk per state row", ""},
+          new String[] {"state_disk_bytes_per_last_window_event", "state bytes on disk per event of the last window", ""},
+          new String[] {"state_memory_bytes_per_card", "state memory per card", ""},
+          new String[] {"state_memory_bytes_per_state_row", "state memory per state row", ""},
+          new String[] {"state_metric_timerProcessingTimeMs", "timer processing, last batch (ms)", ""},
+          new String[] {"seed_events_per_s", "seeding (events/s)", ""}));
       for (String[] row : rows) {
         md.append("| ").append(stream).append(" | ").append(row[1]).append(" |");
         for (long s : sizes) {
@@ -755,12 +744,4 @@ public final class HistoryScalingBenchmark {
     }
   }
 
-  private static String loadAverage() {
-    try {
-      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return String.join(" ", Arrays.copyOf(parts, 3));
-    } catch (IOException e) {
-      return "n/a";
-    }
-  }
 }

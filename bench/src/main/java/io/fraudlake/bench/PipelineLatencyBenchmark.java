@@ -305,7 +305,8 @@ public final class PipelineLatencyBenchmark {
     return sortedMs[Math.max(0, rank - 1)] / 1000.0;
   }
 
-  private static String loadAverage() {
+  /** The machine's 1, 5 and 15 minute load averages, as the benchmarks report them beside each figure. */
+  static String loadAverage() {
     try {
       String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
       return String.join(" ", Arrays.copyOf(parts, 3));

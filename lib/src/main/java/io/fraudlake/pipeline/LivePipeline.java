@@ -61,6 +61,7 @@ public final class LivePipeline implements AutoCloseable {
     lakehouse.createIfMissing(Tables.SILVER, SilverJob.SILVER_SCHEMA);
     SignatureCheck.require(SilverJob.SILVER_SCHEMA, Tables.SILVER, model.current());
     ScoringCheckpoint checkpoint = checkpointOf(lakehouse);
+    SilverState.requireStateFor(lakehouse, checkpoint.dir(), QUERY_NAME);
     Optional<GoldHorizon> horizon = ScoringStream.horizonAtStart(lakehouse, checkpoint, checkpoint);
     LiveBatch batch = new LiveBatch(lakehouse, ScoringStream.batchWriter(lakehouse, model, horizon, status, Tables.SILVER));
     // A good line's raw text would only ride along to the state store and back: quarantine alone keeps it.

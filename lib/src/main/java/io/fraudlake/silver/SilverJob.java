@@ -137,6 +137,7 @@ public final class SilverJob {
   public StreamingQuery start(Trigger trigger) {
     Feeders.claim(lakehouse, Tables.SILVER, QUERY_NAME);
     lakehouse.createIfMissing(Tables.SILVER, SILVER_SCHEMA);
+    SilverState.requireStateFor(lakehouse, checkpoint(lakehouse), QUERY_NAME);
     org.apache.spark.sql.streaming.DataStreamReader reader = lakehouse.readStreamOf(Tables.BRONZE)
         .option("maxFilesPerTrigger", lakehouse.config().integer("silver.max-files-per-trigger"));
     Dataset<Row> bronze = (lakehouse.catalogMode()

@@ -25,7 +25,7 @@ public final class Feeders {
         if (!owner.equals(query)) {
           throw new FraudLakeException(table + " is fed by the `" + owner + "` stream, whose checkpoint "
               + lakehouse.checkpoint(owner) + " holds what it has read; `" + query + "` cannot take over from it. Keep using `"
-              + owner + "`, or switch on a new --home (or delete that checkpoint and " + file + ", and rebuild silver with `silver --batch`)");
+              + owner + "`, or switch on a new --home (or delete that checkpoint, " + file + " and silver)");
         }
         return;
       }

@@ -178,6 +178,13 @@ class LiveBatchTest {
     assertTrue(bronze.getMessage().contains("bronze_transactions is fed by the `run` stream"), bronze.getMessage());
     FraudLakeException silver = assertThrows(FraudLakeException.class, () -> Pipelines.silverOnce(lakehouse));
     assertTrue(silver.getMessage().contains("silver_transactions_base is fed by the `run` stream"), silver.getMessage());
+
+    // Its checkpoint deleted, run would read landing from the start with no memory of the IDs silver holds.
+    step(event("f-02", 30, "card-a", 11.0, "W"));
+    io.fraudlake.testing.Crashes.deleteFolder(LivePipeline.checkpointOf(lakehouse).dir());
+    FraudLakeException fresh = assertThrows(FraudLakeException.class, this::runOnce);
+    assertTrue(fresh.getMessage().contains("silver_transactions_base already holds rows but the `run` stream's checkpoint"),
+        fresh.getMessage());
   }
 
   @Test

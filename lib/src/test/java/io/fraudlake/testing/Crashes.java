@@ -39,6 +39,17 @@ public final class Crashes {
     ProcessRestart.forgetEverythingCommitted();
   }
 
+  /** Deletes a checkpoint (or any folder) with everything in it. */
+  public static void deleteFolder(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static Path newestNumbered(Path dir, String suffix) {
     try (Stream<Path> files = Files.list(dir)) {
       return files.filter(f -> f.getFileName().toString().matches("\\d+" + java.util.regex.Pattern.quote(suffix)))
