@@ -68,11 +68,9 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
       .add("TransactionAmt", DataTypes.DoubleType)
       .add("ProductCD", DataTypes.StringType);
   /** What the window arithmetic reads of an event that is context only. */
-  private static final StructType CONTEXT_ROW = new StructType()
-      .add("TransactionID", DataTypes.StringType)
-      .add("event_timestamp", DataTypes.TimestampType)
-      .add("TransactionAmt", DataTypes.DoubleType)
-      .add("ProductCD", DataTypes.StringType)
+  private static final StructType CONTEXT_ROW = new StructType(new org.apache.spark.sql.types.StructField[] {
+      BronzeParser.BRONZE_SCHEMA.apply("TransactionID"), BronzeParser.BRONZE_SCHEMA.apply("event_timestamp"),
+      BronzeParser.BRONZE_SCHEMA.apply("TransactionAmt"), BronzeParser.BRONZE_SCHEMA.apply("ProductCD")})
       .add("_emit", DataTypes.BooleanType)
       .add("arrived_late", DataTypes.BooleanType);
   private static final StructType EMIT_ROW = BronzeParser.BRONZE_SCHEMA
