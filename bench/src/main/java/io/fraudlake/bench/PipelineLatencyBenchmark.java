@@ -52,7 +52,7 @@ import org.apache.spark.sql.streaming.StreamingQueryProgress;
  * event by more than the lateness), so engine time and deliberate waiting can be told apart.
  *
  * <p>Options: --rate 2000 (events/s) --file-ms 500 (one file per interval) --cards 20000
- * --warmup 30 --seconds 60 --tail 15 --trigger "1 second" --lateness (default: the configuration's)
+ * --warmup 30 --seconds 60 --tail 15 --trigger 200ms --lateness (both default to the configuration's)
  * --conf FILE (default: the built-in defaults) --home DIR --out FILE (one JSON object for bench/run).
  */
 public final class PipelineLatencyBenchmark {
@@ -78,11 +78,12 @@ public final class PipelineLatencyBenchmark {
   public static void main(String[] argv) throws Exception {
     Args args = Args.parse(argv);
     Path home = Path.of(args.string("home", Files.createTempDirectory("fraudlake-latency-").toString()));
-    String trigger = args.string("trigger", "1 second");
     Map<String, String> overrides = new LinkedHashMap<>();
     overrides.put("spark.console-progress", "false");
     overrides.put("spark.conf.spark.ui.enabled", "false");
-    overrides.put("run.trigger", trigger);
+    if (args.has("trigger")) {
+      overrides.put("run.trigger", args.required("trigger"));
+    }
     if (args.has("lateness")) {
       overrides.put("features.lateness", args.required("lateness"));
     }
@@ -105,7 +106,7 @@ public final class PipelineLatencyBenchmark {
     int tail = args.intValue("tail", 15);
     int cards = args.intValue("cards", 20_000);
     Duration lateness = lakehouse.config().duration("features.lateness");
-    String trigger = args.string("trigger", "1 second");
+    String trigger = lakehouse.config().duration("run.trigger").toMillis() + " ms";
     String loadBefore = loadAverage();
     System.out.printf(Locale.ROOT, "PipelineLatencyBenchmark: %d events/s as one file every %d ms over %d cards, trigger %s, "
             + "lateness %s, warm-up %ds, measured %ds, tail %ds, master %s, %d cores, load %s, home %s%n",

@@ -69,12 +69,11 @@ public final class LivePipeline implements AutoCloseable {
         .withColumn("raw", when(col("reason").isNotNull(), col("raw")));
     LivePipeline pipeline = new LivePipeline();
     try {
-      pipeline.queries.add(SilverEngine.plan(parsed, lakehouse.config(), true).output().writeStream()
+      pipeline.queries.add(SilverEngine.start(SilverEngine.plan(parsed, lakehouse.config(), true).output().writeStream()
           .queryName(QUERY_NAME)
           .trigger(trigger)
           .option("checkpointLocation", checkpoint.dir().toString())
-          .foreachBatch(batch)
-          .start());
+          .foreachBatch(batch), lakehouse.spark(), lakehouse.config()));
     } catch (TimeoutException e) {
       throw new FraudLakeException("live pipeline did not start: " + e.getMessage(), e);
     }

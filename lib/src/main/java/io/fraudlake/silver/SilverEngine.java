@@ -18,7 +18,10 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.OutputMode;
+import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.TimeMode;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -104,6 +107,28 @@ public final class SilverEngine {
         input.reset();
         return n;
       }
+    }
+  }
+
+  /**
+   * Starts the engine's query. Its state store is split into {@code state-store.partitions}
+   * partitions: Spark takes the count from the session's shuffle partitions when the query first
+   * starts and keeps it in the checkpoint from then on, so it is set for this start alone (Spark
+   * copies the session's settings into the query's own as it starts) and the session keeps its own.
+   */
+  public static StreamingQuery start(DataStreamWriter<Row> writer, SparkSession spark, FraudLakeConfig config)
+      throws TimeoutException {
+    int partitions = config.integer("state-store.partitions");
+    if (partitions < 1) {
+      throw new FraudLakeException("fraudlake.state-store.partitions must be at least 1, got " + partitions);
+    }
+    String key = "spark.sql.shuffle.partitions";
+    String sessionValue = spark.conf().get(key);
+    spark.conf().set(key, Integer.toString(partitions));
+    try {
+      return writer.start();
+    } finally {
+      spark.conf().set(key, sessionValue);
     }
   }
 

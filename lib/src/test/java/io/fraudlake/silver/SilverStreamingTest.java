@@ -104,6 +104,32 @@ class SilverStreamingTest {
   }
 
   @Test
+  void theStateHasTheConfiguredPartitionsAndTheSessionKeepsItsOwn() throws Exception {
+    Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig(Map.of("state-store.partitions", "3")));
+    String sessionPartitions = lakehouse.spark().conf().get("spark.sql.shuffle.partitions");
+    Pipelines.land(lakehouse, "events.jsonl", generated(5).subList(0, 40));
+    Pipelines.bronzeOnce(lakehouse);
+    Pipelines.silverOnce(lakehouse);
+
+    java.nio.file.Path operator = SilverJob.checkpoint(lakehouse).resolve("state").resolve("0");
+    try (java.util.stream.Stream<java.nio.file.Path> partitions = java.nio.file.Files.list(operator)) {
+      assertEquals(List.of("0", "1", "2"), partitions.filter(java.nio.file.Files::isDirectory)
+          .map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).sorted().toList());
+    }
+    assertEquals(sessionPartitions, lakehouse.spark().conf().get("spark.sql.shuffle.partitions"));
+  }
+
+  @Test
+  void refusesAStatePartitionCountBelowOne() {
+    Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig(Map.of("state-store.partitions", "0")));
+    Pipelines.land(lakehouse, "events.jsonl", generated(5).subList(0, 5));
+    Pipelines.bronzeOnce(lakehouse);
+    io.fraudlake.FraudLakeException e = org.junit.jupiter.api.Assertions.assertThrows(io.fraudlake.FraudLakeException.class,
+        () -> Pipelines.silverOnce(lakehouse));
+    assertEquals("fraudlake.state-store.partitions must be at least 1, got 0", e.getMessage());
+  }
+
+  @Test
   void outOfOrderEventsWithinTheLatenessAndThenOneBeyondIt() {
     Lakehouse lakehouse = lakehouse("60 seconds");
     Random random = new Random(99);
