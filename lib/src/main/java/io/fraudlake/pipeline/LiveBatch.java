@@ -4,6 +4,7 @@ import io.fraudlake.bronze.BronzeJob;
 import io.fraudlake.bronze.BronzeParser;
 import io.fraudlake.silver.SilverEngine;
 import io.fraudlake.silver.SilverSink;
+import io.fraudlake.spark.BatchRows;
 import io.fraudlake.spark.BatchThreads;
 import io.fraudlake.spark.DeltaWrites;
 import io.fraudlake.spark.Lakehouse;
@@ -18,7 +19,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +51,8 @@ final class LiveBatch implements VoidFunction2<Dataset<Row>, Long> {
   public void call(Dataset<Row> output, Long batchId) throws Exception {
     long started = System.nanoTime();
     SparkSession spark = output.sparkSession();
-    Dataset<Row> cached = output.persist(StorageLevel.MEMORY_AND_DISK());
-    try {
+    try (BatchRows kept = BatchRows.of(output)) {
+      Dataset<Row> cached = kept.rows();
       Map<String, Long> kinds = SilverSink.countKinds(cached);
       long counted = System.nanoTime();
       List<CompletableFuture<?>> writes = new ArrayList<>();
@@ -67,21 +67,23 @@ final class LiveBatch implements VoidFunction2<Dataset<Row>, Long> {
             BronzeJob.writerId(spark, Tables.QUARANTINE), batchId)));
       }
       SilverSink.Written written = silver.write(cached, kinds, DeltaWrites.appId(spark, SILVER_WRITER), batchId);
+      writes.add(written.append());
       try {
         if (written.written() > 0) {
           // The file path and the extra fields are silver's longest strings and no model reads them.
           scoring.call(oneTask(written.rows().drop("source_file", "extra_fields")), batchId);
         }
       } finally {
-        BatchThreads.joinAll(writes);
-        written.release();
+        try {
+          BatchThreads.joinAll(writes);
+        } finally {
+          written.release();
+        }
       }
       LOG.debug("live batch {}: {} lines, {} quarantined, {} to silver ({} late), {} duplicates; engine {} ms, writes and scoring {} ms",
           batchId, kinds.get(SilverEngine.BRONZE) + kinds.get(SilverEngine.QUARANTINE), kinds.get(SilverEngine.QUARANTINE),
           written.written(), written.late(), kinds.get(SilverEngine.DUPLICATE) + written.lateDuplicates(),
           (counted - started) / 1_000_000, (System.nanoTime() - counted) / 1_000_000);
-    } finally {
-      cached.unpersist();
     }
   }
 

@@ -6,6 +6,8 @@ import static org.apache.spark.sql.functions.row_number;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.bronze.BronzeParser;
+import io.fraudlake.spark.BatchRows;
+import io.fraudlake.spark.BatchThreads;
 import io.fraudlake.spark.DeltaWrites;
 import io.fraudlake.spark.Feeders;
 import io.fraudlake.spark.Lakehouse;
@@ -25,7 +27,6 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -147,12 +148,12 @@ public final class SilverJob {
     SilverSink sink = new SilverSink(lakehouse);
     try {
       SilverEngine.Plan plan = SilverEngine.plan(bronze, lakehouse.config(), false);
-      return plan.output().writeStream()
+      return SilverEngine.start(plan.output().writeStream()
           .queryName(QUERY_NAME)
           .trigger(trigger)
           .option("checkpointLocation", checkpoint(lakehouse).toString())
-          .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (output, batchId) -> writeBatch(sink, plan, output, batchId))
-          .start();
+          .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (output, batchId) -> writeBatch(sink, plan, output, batchId)),
+          lakehouse.spark(), lakehouse.config());
     } catch (TimeoutException e) {
       throw new FraudLakeException("silver stream did not start: " + e.getMessage(), e);
     }
@@ -170,17 +171,19 @@ public final class SilverJob {
 
   private void writeBatch(SilverSink sink, SilverEngine.Plan plan, Dataset<Row> output, long batchId) {
     long started = System.nanoTime();
-    Dataset<Row> cached = output.persist(StorageLevel.MEMORY_AND_DISK());
-    try {
+    try (BatchRows kept = BatchRows.of(output)) {
+      Dataset<Row> cached = kept.rows();
       SilverSink.Written written = sink.write(cached, SilverSink.countKinds(cached), DeltaWrites.appId(output.sparkSession(), QUERY_NAME), batchId);
-      written.release();
+      try {
+        BatchThreads.join(written.append());
+      } finally {
+        written.release();
+      }
       long duplicates = written.count(SilverEngine.DUPLICATE) + written.lateDuplicates();
       long input = plan.takeInputCount();
       LOG.debug("silver batch {}: {} written ({} late), {} duplicates in {} ms", batchId, written.written(), written.late(),
           duplicates, (System.nanoTime() - started) / 1_000_000);
       stats.addBatch(input, written.written(), duplicates, written.late() - written.lateDuplicates(), System.nanoTime() - started);
-    } finally {
-      cached.unpersist();
     }
   }
 

@@ -7,6 +7,8 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 
+import io.fraudlake.spark.BatchRows;
+import io.fraudlake.spark.BatchThreads;
 import io.fraudlake.spark.DeltaWrites;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
@@ -14,11 +16,12 @@ import java.sql.Timestamp;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * Writes one micro-batch of {@link SilverEngine} output to silver: the rows with their features and
@@ -46,8 +49,12 @@ public final class SilverSink {
     this.calculator = new WindowFeatures(windowSeconds, lakehouse.config().decimal("features.high-value-threshold"));
   }
 
-  /** What a batch wrote: silver's new rows (cached until {@link #release}) and the counts by kind. */
-  public record Written(Dataset<Row> rows, long silver, long late, long lateDuplicates, Map<String, Long> kinds) {
+  /**
+   * What a batch writes: silver's new rows (read from the batch's kept output), their append
+   * (running on its own thread, so the caller can score the rows meanwhile), and the counts by kind.
+   */
+  public record Written(Dataset<Row> rows, CompletableFuture<Void> append, long silver, long late, long lateDuplicates,
+      Map<String, Long> kinds, Optional<BatchRows> lateRows) {
     public long count(String kind) {
       return kinds.getOrDefault(kind, 0L);
     }
@@ -56,12 +63,17 @@ public final class SilverSink {
       return silver + late - lateDuplicates;
     }
 
+    /**
+     * Waits for the append, so that the batch's kept rows can be released. Its failure is the
+     * caller's to see, by joining {@link #append}; this only waits.
+     */
     public void release() {
-      rows.unpersist();
+      append.exceptionally(failure -> null).join();
+      lateRows.ifPresent(BatchRows::close);
     }
   }
 
-  /** The rows of each kind in a batch's engine output: the job that runs the stateful operator (persist it first). */
+  /** The rows of each kind in a batch's engine output (kept with {@link io.fraudlake.spark.BatchRows} first). */
   public static Map<String, Long> countKinds(Dataset<Row> output) {
     Column[] counts = KINDS.stream().map(k -> count(when(col(SilverEngine.KIND).equalTo(k), 1))).toArray(Column[]::new);
     Row counted = output.agg(counts[0], java.util.Arrays.copyOfRange(counts, 1, counts.length)).first();
@@ -73,28 +85,30 @@ public final class SilverSink {
   }
 
   /**
-   * Appends the silver rows of {@code output} (persisted, counted by {@link #countKinds}). The rows
-   * appended stay cached for the caller, who must {@link Written#release} them.
+   * Starts appending the silver rows of {@code output} (kept, counted by {@link #countKinds}). The
+   * caller must {@link Written#release} the result before it releases {@code output}.
    */
   public Written write(Dataset<Row> output, Map<String, Long> kinds, String writerId, long batchId) {
     long silver = kinds.getOrDefault(SilverEngine.SILVER, 0L);
     long late = kinds.getOrDefault(SilverEngine.LATE, 0L);
     Dataset<Row> rows = SilverEngine.silverRows(output);
     long lateDuplicates = 0;
+    Optional<BatchRows> lateRows = Optional.empty();
     if (late > 0) {
       Dataset<Row> lateEvents = SilverEngine.ofKind(output, SilverEngine.LATE).select(SilverJob.cols(SilverJob.EVENT_COLUMNS));
       LateRows resolved = resolveLate(lateEvents, rows, writerId, batchId);
-      rows = rows.unionByName(resolved.rows());
+      rows = rows.unionByName(resolved.rows().rows());
       lateDuplicates = resolved.duplicates();
+      lateRows = Optional.of(resolved.rows());
     }
-    rows = rows.persist(StorageLevel.MEMORY_AND_DISK());
-    if (silver + late - lateDuplicates > 0) {
-      DeltaWrites.appendOnce(lakehouse, rows.coalesce(1), Tables.SILVER, writerId, batchId);
-    }
-    return new Written(rows, silver, late, lateDuplicates, kinds);
+    Dataset<Row> written = rows;
+    CompletableFuture<Void> append = silver + late - lateDuplicates > 0
+        ? BatchThreads.run("fraudlake-silver-append", () -> DeltaWrites.appendOnce(lakehouse, written.coalesce(1), Tables.SILVER, writerId, batchId))
+        : CompletableFuture.completedFuture(null);
+    return new Written(written, append, silver, late, lateDuplicates, kinds, lateRows);
   }
 
-  private record LateRows(Dataset<Row> rows, long duplicates) {}
+  private record LateRows(BatchRows rows, long duplicates) {}
 
   private LateRows resolveLate(Dataset<Row> late, Dataset<Row> batchRows, String writerId, long batchId) {
     // Silver as it was before this batch: a replay whose append had committed must not find its own rows.
@@ -116,8 +130,8 @@ public final class SilverSink {
         .withColumn("arrived_late", lit(false));
     // Computed now and cut from its lineage: the silver append below makes Spark re-cache every plan
     // that reads silver, and these rows, computed again after it, would find themselves there.
-    Dataset<Row> computed = SilverJob.features(calculator,
-        fresh.withColumn("_emit", lit(true)).withColumn("arrived_late", lit(true)).unionByName(context)).localCheckpoint();
+    BatchRows computed = BatchRows.of(SilverJob.features(calculator,
+        fresh.withColumn("_emit", lit(true)).withColumn("arrived_late", lit(true)).unionByName(context)));
     return new LateRows(computed, duplicates);
   }
 }
