@@ -333,8 +333,9 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
 
   private Card readCard() {
     Card state = new Card();
-    if (card.exists()) {
-      Row r = card.get();
+    // get() alone: it is null for a card without state, and exists() would read the store a second time.
+    Row r = card.get();
+    if (r != null) {
       state.dueTimer = r.getLong(0);
       state.cleanupTimer = r.getLong(1);
       state.oldestPending = r.getLong(2);
@@ -376,11 +377,10 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
         state.getDouble(2), state.getString(3), false, false}, CONTEXT_ROW);
   }
 
+  /** The list's rows; get() alone is empty for a card without any (exists() would read the store a second time). */
   private static List<Row> list(ListState<Row> state) {
     List<Row> rows = new ArrayList<>();
-    if (state.exists()) {
-      CollectionConverters.asJava(state.get()).forEachRemaining(rows::add);
-    }
+    CollectionConverters.asJava(state.get()).forEachRemaining(rows::add);
     return rows;
   }
 
