@@ -53,19 +53,13 @@ final class DriftMonitor {
     }
   }
 
-  /** The input columns the scored batch must keep for {@link #record}: the monitored features, or none. */
-  List<String> columnsFor(ScoringModel model) {
-    FeatureDrift d = driftFor(model);
-    return d == null ? List.of() : d.columns();
-  }
-
   /**
-   * Measures {@code scored} (persisted, scored by {@code model}, with {@link #columnsFor} kept) and
-   * appends its drift rows under the batch's Delta transaction id, so a replayed batch adds none.
+   * Measures the features of {@code batch} (the rows {@code model} scored) and appends its drift
+   * rows under the batch's Delta transaction id, so a replayed batch adds none.
    *
    * @return the drifted features, empty when none drifted or the batch was not measured
    */
-  List<String> record(Dataset<Row> scored, ScoringModel model, String queryId, String appId, long batchId, long rows,
+  List<String> record(Dataset<Row> batch, ScoringModel model, String queryId, String appId, long batchId, long rows,
       Timestamp windowStart, Timestamp windowEnd) {
     FeatureDrift d = driftFor(model);
     if (d == null || rows == 0) {
@@ -85,7 +79,7 @@ final class DriftMonitor {
     Timestamp computedAt = new Timestamp(System.currentTimeMillis());
     List<Row> out = new ArrayList<>();
     List<String> drifted = new ArrayList<>();
-    for (FeatureDrift.FeatureShift shift : d.measure(scored)) {
+    for (FeatureDrift.FeatureShift shift : d.measure(batch)) {
       // A feature null on most of the batch is as noisy as a small batch: recorded, not judged.
       Double psi = shift.rows() >= minRows ? shift.psi() : null;
       Boolean isDrifted = psi == null ? null : psi >= threshold;

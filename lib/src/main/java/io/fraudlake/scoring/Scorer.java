@@ -21,15 +21,6 @@ public final class Scorer {
    * selects the gold columns. All rows share {@code scoredAt} so a batch is recognisable in gold.
    */
   public static Dataset<Row> score(Dataset<Row> input, ScoringModel model, Timestamp scoredAt) {
-    return score(input, model, scoredAt, List.of());
-  }
-
-  /**
-   * Like {@link #score(Dataset, ScoringModel, Timestamp)}, followed by the input columns {@code keep}
-   * that gold does not have (e.g. the features drift monitoring reads from the same persisted batch);
-   * {@link #gold} selects gold's columns again for the write.
-   */
-  public static Dataset<Row> score(Dataset<Row> input, ScoringModel model, Timestamp scoredAt, List<String> keep) {
     Dataset<Row> scored = model.transformer().transform(input);
     List<Column> columns = new ArrayList<>();
     for (StructField field : GoldSchema.PREDICTIONS.fields()) {
@@ -41,11 +32,10 @@ public final class Scorer {
       };
       columns.add(value.cast(field.dataType()).as(field.name()));
     }
-    keep.stream().filter(name -> !GoldSchema.predictionColumns().contains(name)).forEach(name -> columns.add(col(name)));
     return scored.select(columns.toArray(Column[]::new));
   }
 
-  /** Gold's columns of a batch scored with extra columns. */
+  /** Gold's columns of a scored batch, in gold's order. */
   public static Dataset<Row> gold(Dataset<Row> scored) {
     return scored.select(GoldSchema.predictionColumns().stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
   }

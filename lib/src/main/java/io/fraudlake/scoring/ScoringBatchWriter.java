@@ -14,6 +14,10 @@ import io.fraudlake.spark.BatchThreads;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
 import java.sql.Timestamp;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import scala.concurrent.Await;
+import scala.concurrent.duration.FiniteDuration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -22,8 +26,8 @@ import org.apache.logging.log4j.Logger;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * The foreachBatch body of the scoring stream: pick the model for this batch, check the input
@@ -73,48 +77,59 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
 
     Dataset<Row> input = horizon == null ? batch : withoutTransactionsBefore(batch, horizon);
     Timestamp scoredAt = new Timestamp(System.currentTimeMillis());
-    Dataset<Row> scored = Scorer.score(input, current, scoredAt, drift.columnsFor(current)).persist(StorageLevel.MEMORY_AND_DISK());
-    List<CompletableFuture<?>> running = new java.util.ArrayList<>();
+    Dataset<Row> scored = Scorer.score(input, current, scoredAt);
+    // The batch's counts are observed while gold is written, so scoring runs once and no job of
+    // its own counts the scores. Gold's commit is what readers of gold wait for; drift and the
+    // batch metrics follow it side by side.
+    Observation observed = new Observation("fraudlake-scoring-" + appId + "-" + batchId);
+    Column[] counts = batchCounts();
+    Dataset<Row> gold = Scorer.gold(scored).observe(observed, counts[0], Arrays.copyOfRange(counts, 1, counts.length));
+    // Only the horizon can leave a batch Spark runs empty, and an empty batch commits nothing to gold.
+    boolean wrote = (horizon == null || !input.isEmpty())
+        && io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, gold, Tables.GOLD, appId, batchId);
+    // A replayed batch whose gold had committed (or an empty one) wrote nothing to observe.
+    Row stats = (wrote ? observedCounts(observed, batchId) : Optional.<Row>empty())
+        .orElseGet(() -> Scorer.gold(scored).agg(counts[0], Arrays.copyOfRange(counts, 1, counts.length)).first());
+    long goldDone = System.nanoTime();
+    long rows = stats.getLong(0);
+    CompletableFuture<List<String>> drifting = BatchThreads.start("fraudlake-drift",
+        () -> drift.record(input, current, queryId, appId, batchId, rows, stats.getTimestamp(3), stats.getTimestamp(4)));
     try {
-      // Gold first, beside the counts rather than after them: its commit is what readers of gold
-      // wait for. Both read the cached scores; whichever task gets there first computes them. Only
-      // the horizon can leave a batch Spark runs empty, and an empty batch commits nothing to gold.
-      CompletableFuture<Void> gold = BatchThreads.run("fraudlake-gold", () -> {
-        if (horizon == null || !scored.isEmpty()) {
-          io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, Scorer.gold(scored), Tables.GOLD, appId, batchId);
-        }
-      });
-      running.add(gold);
-      Row stats = scored.agg(
-          count(lit(1)),
-          coalesce(sum(when(col(GoldSchema.IS_ANOMALY), 1L).otherwise(0L)), lit(0L)),
-          avg(col(GoldSchema.SCORE)),
-          min(col(GoldSchema.EVENT_TIMESTAMP)),
-          max(col(GoldSchema.EVENT_TIMESTAMP))).first();
-      long rows = stats.getLong(0);
-      long statsDone = System.nanoTime();
-      // Drift and metrics are small commits whose time is mostly waiting on the file system and
-      // Delta's log, so they run side by side too; each append is idempotent on its own.
-      CompletableFuture<List<String>> drifting = BatchThreads.start("fraudlake-drift",
-          () -> drift.record(scored, current, queryId, appId, batchId, rows, stats.getTimestamp(3), stats.getTimestamp(4)));
-      running.add(drifting);
-      BatchThreads.join(gold);
-      long goldDone = System.nanoTime();
       BatchMetrics metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
           stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
           (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
       io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
       List<String> drifted = BatchThreads.join(drifting);
-      LOG.debug("batch {}: score+stats {} ms, gold {} ms more, metrics and drift {} ms", batchId, (statsDone - started) / 1_000_000,
-          (goldDone - statsDone) / 1_000_000, (System.nanoTime() - goldDone) / 1_000_000);
+      LOG.debug("batch {}: score and gold {} ms, metrics and drift {} ms", batchId, (goldDone - started) / 1_000_000,
+          (System.nanoTime() - goldDone) / 1_000_000);
       status.batchDone(metrics, drifted);
     } catch (RuntimeException e) {
-      // No append may still be reading the cache when it is released; the batch fails with the first error.
-      running.forEach(f -> f.exceptionally(failure -> null).join());
+      // No append may still be running when the batch fails; it fails with the first error.
+      drifting.exceptionally(failure -> null).join();
       throw e;
-    } finally {
-      scored.unpersist();
     }
+  }
+
+  /**
+   * The counts Spark observed while gold was written. Spark hands them over as the write's query
+   * completes; should that not happen within a minute, the batch counts them again instead.
+   */
+  private static Optional<Row> observedCounts(Observation observed, long batchId) {
+    try {
+      return Optional.of(Await.result(observed.future(), FiniteDuration.apply(1, TimeUnit.MINUTES)));
+    } catch (java.util.concurrent.TimeoutException e) {
+      LOG.warn("batch {}: the counts observed while writing gold did not arrive; counting the batch again", batchId);
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for batch " + batchId + "'s gold counts", e);
+    }
+  }
+
+  /** Rows, anomalies, mean score, and the event-time range of a batch's gold rows, in that order. */
+  private static Column[] batchCounts() {
+    return new Column[] {count(lit(1)), coalesce(sum(when(col(GoldSchema.IS_ANOMALY), 1L).otherwise(0L)), lit(0L)),
+        avg(col(GoldSchema.SCORE)), min(col(GoldSchema.EVENT_TIMESTAMP)), max(col(GoldSchema.EVENT_TIMESTAMP))};
   }
 
   /**

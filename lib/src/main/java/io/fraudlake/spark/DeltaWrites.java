@@ -54,15 +54,19 @@ public final class DeltaWrites {
     return "fraudlake-" + purpose + "-" + (queryId == null ? "batch" : queryId);
   }
 
-  /** Appends unless this table already committed {@code (appId, version)}. */
-  public static void appendOnce(Lakehouse lakehouse, Dataset<Row> rows, String table, String appId, long version) {
+  /**
+   * Appends unless this table already committed {@code (appId, version)}.
+   *
+   * @return whether this call wrote (false: a replayed batch whose append had committed)
+   */
+  public static boolean appendOnce(Lakehouse lakehouse, Dataset<Row> rows, String table, String appId, long version) {
     Target target = targetOf(lakehouse, table);
-    writeOnce(lakehouse.spark(), rows.write().format("delta").mode("append"), target, appId, version);
+    return writeOnce(lakehouse.spark(), rows.write().format("delta").mode("append"), target, appId, version);
   }
 
-  private static void writeOnce(SparkSession spark, DataFrameWriter<Row> writer, Target target, String appId, long version) {
+  private static boolean writeOnce(SparkSession spark, DataFrameWriter<Row> writer, Target target, String appId, long version) {
     if (version <= lastCommitted(spark, target, appId)) {
-      return;
+      return false;
     }
     String key = target.key(appId);
     boolean saved = false;
@@ -77,6 +81,7 @@ public final class DeltaWrites {
         LAST_COMMITTED.remove(key);
       }
     }
+    return true;
   }
 
   /** Forgets what this process committed, as a restarted process would (tests of the history lookup). */

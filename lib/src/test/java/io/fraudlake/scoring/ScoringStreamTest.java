@@ -114,6 +114,31 @@ class ScoringStreamTest {
   }
 
   @Test
+  void replayWhoseGoldHadCommittedStillCountsItsMetrics() throws Exception {
+    Lakehouse lakehouse = lakehouse();
+    ScoringFixtures.appendSilverCommits(lakehouse, "m", 2, 30, ScoringFixtures.start());
+    ProductionModel model = fixedModel(modelV1);
+    runOnce(lakehouse, model);
+    Row lastBefore = lakehouse.read(Tables.BATCH_METRICS).where("batch_id = 1").first();
+
+    // The process died after gold's commit and before the metrics' and Spark's: the replay skips
+    // gold, so nothing is observed while writing it, and the counts must come from the batch itself.
+    io.fraudlake.testing.Crashes.uncommitLastBatch(ScoringStream.checkpointOf(lakehouse).dir());
+    io.fraudlake.testing.Crashes.dropLastDeltaCommit(lakehouse, Tables.BATCH_METRICS);
+    ProcessRestart.forgetEverythingCommitted();
+    ScoringStatus replay = runOnce(lakehouse, model);
+
+    assertEquals(1, replay.batches());
+    assertExactlyOncePerSilverRow(lakehouse);
+    List<Row> metrics = lakehouse.read(Tables.BATCH_METRICS).where("batch_id = 1").collectAsList();
+    assertEquals(1, metrics.size(), "the lost metrics row is written once");
+    assertEquals(30L, metrics.get(0).<Long>getAs("rows"));
+    assertEquals(lastBefore.<Long>getAs("anomalies"), metrics.get(0).<Long>getAs("anomalies"));
+    assertEquals(lastBefore.<Double>getAs("mean_score"), metrics.get(0).<Double>getAs("mean_score"), 1e-12);
+    assertEquals(lastBefore.<java.sql.Timestamp>getAs("max_event_time"), metrics.get(0).getAs("max_event_time"));
+  }
+
+  @Test
   void resetCheckpointKeepsGoldAndDoublesNothing() {
     Lakehouse lakehouse = lakehouse();
     ScoringFixtures.appendSilverCommits(lakehouse, "a", 3, 20, ScoringFixtures.start());
