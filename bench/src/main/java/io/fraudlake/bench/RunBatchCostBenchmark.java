@@ -1,0 +1,121 @@
+package io.fraudlake.bench;
+
+import io.fraudlake.config.FraudLakeConfig;
+import io.fraudlake.pipeline.LivePipeline;
+import io.fraudlake.scoring.ProductionModel;
+import io.fraudlake.scoring.ScoringModel;
+import io.fraudlake.scoring.ScoringStatus;
+import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.SparkSessions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+import org.apache.spark.sql.streaming.Trigger;
+
+/**
+ * What one micro-batch of {@code ./fraudlake run} costs at a fixed size, free of the feedback of a
+ * live rate (where a slower batch makes the next one bigger): --batches files of --batch-events
+ * events each are landed first, then {@code run} processes them available-now, one file per
+ * micro-batch. Each file holds --batch-events / --rate seconds of event time, so every batch moves
+ * the watermark and emits the events of the one before, as a live stream at that rate does.
+ * Reports the median and p90 of Spark's trigger time over the batches after the first --skip, and
+ * the implied per-event cost; A/B comparisons of the engine use it because it repeats within a few percent.
+ *
+ * <p>Options: --batches 30 --batch-events 4000 --rate 2000 --cards 20000 --skip 5 --conf FILE
+ * --home DIR --out FILE.
+ */
+public final class RunBatchCostBenchmark {
+  private RunBatchCostBenchmark() {}
+
+  public static void main(String[] argv) throws Exception {
+    Args args = Args.parse(argv);
+    int batches = args.intValue("batches", 30);
+    int batchEvents = args.intValue("batch-events", 4000);
+    int rate = args.intValue("rate", 2000);
+    int cards = args.intValue("cards", 20_000);
+    int skip = args.intValue("skip", 5);
+    Path home = Path.of(args.string("home", Files.createTempDirectory("fraudlake-batch-cost-").toString()));
+    Map<String, String> overrides = new LinkedHashMap<>();
+    overrides.put("spark.console-progress", "false");
+    overrides.put("spark.conf.spark.ui.enabled", "false");
+    overrides.put("landing.max-files-per-trigger", "1");
+    FraudLakeConfig config = args.has("conf")
+        ? FraudLakeConfig.load(Path.of(args.required("conf")), home, overrides)
+        : FraudLakeConfig.defaults(home, overrides);
+    SparkSession spark = SparkSessions.getOrCreate(config);
+    try {
+      Lakehouse lakehouse = new Lakehouse(spark, config);
+      long startMs = Instant.now().minus(Duration.ofHours(1)).toEpochMilli();
+      new HistoryEvents(startMs, rate, cards).land(home, config.landingDir(), (long) batches * batchEvents, batchEvents);
+      ScoringModel forest = BenchModels.fitForest(BenchModels.silverRows(spark, 100_000, 0, startMs / 1000));
+      List<Long> triggerMs = new ArrayList<>();
+      spark.streams().addListener(new StreamingQueryListener() {
+        @Override
+        public void onQueryStarted(QueryStartedEvent event) {}
+
+        @Override
+        public void onQueryProgress(QueryProgressEvent event) {
+          StreamingQueryProgress p = event.progress();
+          if (p.numInputRows() > 0) {
+            synchronized (triggerMs) {
+              triggerMs.add(p.durationMs().getOrDefault("triggerExecution", 0L));
+            }
+            System.err.printf(Locale.ROOT, "progress batch %d: %d rows, %s%n", p.batchId(), p.numInputRows(), p.durationMs());
+            for (var operator : p.stateOperators()) {
+              System.err.printf(Locale.ROOT, "state operator of batch %d: %s%n", p.batchId(), operator.json());
+            }
+          }
+        }
+
+        @Override
+        public void onQueryIdle(QueryIdleEvent event) {}
+
+        @Override
+        public void onQueryTerminated(QueryTerminatedEvent event) {}
+      });
+      String loadBefore = PipelineLatencyBenchmark.loadAverage();
+      long t0 = System.nanoTime();
+      try (LivePipeline pipeline = LivePipeline.start(lakehouse, ProductionModel.load(BenchModels.fixed(forest), Duration.ofDays(1)),
+          ScoringStatus.silent(), Trigger.AvailableNow())) {
+        pipeline.awaitTermination();
+      }
+      double wallSeconds = (System.nanoTime() - t0) / 1e9;
+      long[] timed;
+      synchronized (triggerMs) {
+        timed = triggerMs.stream().skip(skip).mapToLong(Long::longValue).sorted().toArray();
+      }
+      if (timed.length == 0) {
+        throw new IllegalStateException("no batch after the first " + skip + " to time (--batches " + batches + ")");
+      }
+      double p50 = timed[(timed.length - 1) / 2] / 1000.0;
+      double p90 = timed[(int) Math.ceil(0.9 * timed.length) - 1] / 1000.0;
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("impl", "run_batch_cost");
+      result.put("batch_events", batchEvents);
+      result.put("batches_timed", timed.length);
+      result.put("trigger_p50_s", p50);
+      result.put("trigger_p90_s", p90);
+      result.put("ms_per_1000_events_p50", p50 * 1000 * 1000 / batchEvents);
+      result.put("wall_s", wallSeconds);
+      result.put("load_before", loadBefore);
+      result.put("load_after", PipelineLatencyBenchmark.loadAverage());
+      System.out.printf(Locale.ROOT, "RESULT run batch cost: %d batches of %d events timed, trigger p50 %.3f s, p90 %.3f s "
+              + "(%.0f ms per 1,000 events at p50), load %s -> %s%n", timed.length, batchEvents, p50, p90,
+          p50 * 1000 * 1000 / batchEvents, loadBefore, result.get("load_after"));
+      if (args.has("out")) {
+        BenchFiles.writeJson(Path.of(args.required("out")), result);
+      }
+    } finally {
+      spark.stop();
+    }
+  }
+}
