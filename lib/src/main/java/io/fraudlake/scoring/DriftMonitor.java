@@ -53,6 +53,11 @@ final class DriftMonitor {
     }
   }
 
+  /** Whether batches scored by {@code model} are measured (it has a feature reference of its inputs). */
+  boolean measures(ScoringModel model) {
+    return driftFor(model) != null;
+  }
+
   /**
    * Measures the features of {@code batch} (the rows {@code model} scored) and appends its drift
    * rows under the batch's Delta transaction id, so a replayed batch adds none.

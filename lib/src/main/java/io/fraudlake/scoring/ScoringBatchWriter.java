@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.fraudlake.spark.BatchRows;
 import io.fraudlake.spark.BatchThreads;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
@@ -28,6 +29,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * The foreachBatch body of the scoring stream: pick the model for this batch, check the input
@@ -75,7 +77,20 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     ScoringModel current = model.forNextBatch();
     SignatureCheck.require(batch.schema(), inputName, current);
 
-    Dataset<Row> input = horizon == null ? batch : withoutTransactionsBefore(batch, horizon);
+    Dataset<Row> unseen = horizon == null ? batch : withoutTransactionsBefore(batch, horizon);
+    // Gold's write and the drift measurement both read the batch: read from the source once.
+    BatchRows kept = drift.measures(current) ? BatchRows.of(unseen) : null;
+    try {
+      writeScores(kept == null ? unseen : kept.rows(), batch.sparkSession(), current, queryId, appId, batchId, started);
+    } finally {
+      if (kept != null) {
+        kept.close();
+      }
+    }
+  }
+
+  private void writeScores(Dataset<Row> input, SparkSession spark, ScoringModel current, String queryId,
+      String appId, long batchId, long started) {
     Timestamp scoredAt = new Timestamp(System.currentTimeMillis());
     Dataset<Row> scored = Scorer.score(input, current, scoredAt);
     // The batch's counts are observed while gold is written, so scoring runs once and no job of
@@ -98,7 +113,7 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
       BatchMetrics metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
           stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
           (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
-      io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(batch.sparkSession()), Tables.BATCH_METRICS, appId, batchId);
+      io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(spark), Tables.BATCH_METRICS, appId, batchId);
       List<String> drifted = BatchThreads.join(drifting);
       LOG.debug("batch {}: score and gold {} ms, metrics and drift {} ms", batchId, (goldDone - started) / 1_000_000,
           (System.nanoTime() - goldDone) / 1_000_000);
