@@ -1,10 +1,14 @@
 package io.fraudlake.monitoring;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.unix_micros;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.training.FeatureReference;
 import java.io.Serializable;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -51,11 +55,37 @@ public final class FeatureDrift {
 
   /** One pass over {@code batch}: bin counts and mean of every feature. */
   public List<FeatureShift> measure(Dataset<Row> batch) {
-    Column[] values = features.stream().map(f -> col(f.name()).cast("double")).toArray(Column[]::new);
+    return shifts(pass(batch, null));
+  }
+
+  /**
+   * One pass over {@code batch}: the shifts of {@link #measure(Dataset)}, and the batch's row count
+   * and the range of its {@code timeColumn} (a timestamp), which a drift record names, so that
+   * measuring a batch needs no count of its own.
+   */
+  public Measurement measure(Dataset<Row> batch, String timeColumn) {
+    Partial total = pass(batch, timeColumn);
+    return new Measurement(total.total, total.earliest == Long.MAX_VALUE ? null : timestamp(total.earliest),
+        total.latest == Long.MIN_VALUE ? null : timestamp(total.latest), shifts(total));
+  }
+
+  /** A batch's rows, the range of its event time (null without one) and its shifts. */
+  public record Measurement(long rows, Timestamp earliest, Timestamp latest, List<FeatureShift> shifts) {}
+
+  private Partial pass(Dataset<Row> batch, String timeColumn) {
+    List<Column> values = new ArrayList<>();
+    features.forEach(f -> values.add(col(f.name()).cast("double")));
+    boolean timed = timeColumn != null;
+    if (timed) {
+      values.add(unix_micros(col(timeColumn)));
+    }
     List<FeatureReference.Feature> bins = features;
-    Partial total = batch.select(values).toJavaRDD()
-        .mapPartitions(rows -> List.of(Partial.of(bins, rows)).iterator())
+    return batch.select(values.toArray(Column[]::new)).toJavaRDD()
+        .mapPartitions(rows -> List.of(Partial.of(bins, timed, rows)).iterator())
         .fold(new Partial(bins), Partial::add);
+  }
+
+  private List<FeatureShift> shifts(Partial total) {
     List<FeatureShift> shifts = new ArrayList<>(features.size());
     for (int f = 0; f < features.size(); f++) {
       FeatureReference.Feature feature = features.get(f);
@@ -66,12 +96,19 @@ public final class FeatureDrift {
     return shifts;
   }
 
+  private static Timestamp timestamp(long micros) {
+    return Timestamp.from(Instant.EPOCH.plus(micros, ChronoUnit.MICROS));
+  }
+
   /** Bin counts, value counts and sums per feature over some rows; partials of partitions add up. */
   private static final class Partial implements Serializable {
     private static final long serialVersionUID = 1L;
     final long[][] counts;
     final long[] rows;
     final double[] sums;
+    long total;
+    long earliest = Long.MAX_VALUE;
+    long latest = Long.MIN_VALUE;
 
     Partial(List<FeatureReference.Feature> features) {
       counts = new long[features.size()][];
@@ -82,10 +119,17 @@ public final class FeatureDrift {
       sums = new double[counts.length];
     }
 
-    static Partial of(List<FeatureReference.Feature> features, Iterator<Row> values) {
+    /** The partial of some rows: the features' values, then the event time in microseconds if {@code timed}. */
+    static Partial of(List<FeatureReference.Feature> features, boolean timed, Iterator<Row> values) {
       Partial p = new Partial(features);
+      int time = features.size();
       while (values.hasNext()) {
         Row row = values.next();
+        p.total++;
+        if (timed && !row.isNullAt(time)) {
+          p.earliest = Math.min(p.earliest, row.getLong(time));
+          p.latest = Math.max(p.latest, row.getLong(time));
+        }
         for (int f = 0; f < p.counts.length; f++) {
           if (!row.isNullAt(f)) {
             double x = row.getDouble(f);
@@ -106,6 +150,9 @@ public final class FeatureDrift {
         rows[f] += other.rows[f];
         sums[f] += other.sums[f];
       }
+      total += other.total;
+      earliest = Math.min(earliest, other.earliest);
+      latest = Math.max(latest, other.latest);
       return this;
     }
   }

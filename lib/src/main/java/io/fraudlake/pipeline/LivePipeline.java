@@ -63,7 +63,7 @@ public final class LivePipeline implements AutoCloseable {
     ScoringCheckpoint checkpoint = checkpointOf(lakehouse);
     SilverState.requireStateFor(lakehouse, checkpoint.dir(), QUERY_NAME);
     Optional<GoldHorizon> horizon = ScoringStream.horizonAtStart(lakehouse, checkpoint, checkpoint);
-    LiveBatch batch = new LiveBatch(lakehouse, ScoringStream.batchWriter(lakehouse, model, horizon, status, Tables.SILVER));
+    LiveBatch batch = new LiveBatch(lakehouse, ScoringStream.batchWriter(lakehouse, model, horizon, status, Tables.SILVER, true));
     // A good line's raw text would only ride along to the state store and back: quarantine alone keeps it.
     Dataset<Row> parsed = BronzeParser.parseUnstamped(BronzeJob.landingLines(lakehouse))
         .withColumn("raw", when(col("reason").isNotNull(), col("raw")));

@@ -60,14 +60,20 @@ final class DriftMonitor {
 
   /**
    * Measures the features of {@code batch} (the rows {@code model} scored) and appends its drift
-   * rows under the batch's Delta transaction id, so a replayed batch adds none.
+   * rows under the batch's Delta transaction id, so a replayed batch adds none. The batch's row
+   * count and event-time range come from the same pass, so this needs nothing of gold's write and
+   * can run beside it.
    *
    * @return the drifted features, empty when none drifted or the batch was not measured
    */
-  List<String> record(Dataset<Row> batch, ScoringModel model, String queryId, String appId, long batchId, long rows,
-      Timestamp windowStart, Timestamp windowEnd) {
+  List<String> record(Dataset<Row> batch, ScoringModel model, String queryId, String appId, long batchId) {
     FeatureDrift d = driftFor(model);
-    if (d == null || rows == 0) {
+    if (d == null) {
+      return List.of();
+    }
+    FeatureDrift.Measurement measured = d.measure(batch, GoldSchema.EVENT_TIMESTAMP);
+    long rows = measured.rows();
+    if (rows == 0) {
       return List.of();
     }
     if (rows < minRows) {
@@ -84,7 +90,7 @@ final class DriftMonitor {
     Timestamp computedAt = new Timestamp(System.currentTimeMillis());
     List<Row> out = new ArrayList<>();
     List<String> drifted = new ArrayList<>();
-    for (FeatureDrift.FeatureShift shift : d.measure(batch)) {
+    for (FeatureDrift.FeatureShift shift : measured.shifts()) {
       // A feature null on most of the batch is as noisy as a small batch: recorded, not judged.
       Double psi = shift.rows() >= minRows ? shift.psi() : null;
       Boolean isDrifted = psi == null ? null : psi >= threshold;
@@ -96,7 +102,7 @@ final class DriftMonitor {
       }
       out.add(RowFactory.create(queryId, batchId, model.name(), model.version(), shift.feature(), shift.rows(), psi,
           threshold, isDrifted, shift.batchMean(), finiteOrNull(shift.referenceMean()), boxed(shift.batchShares()),
-          boxed(shift.referenceShares()), windowStart, windowEnd, computedAt));
+          boxed(shift.referenceShares()), measured.earliest(), measured.latest(), computedAt));
     }
     DeltaWrites.appendOnce(lakehouse, lakehouse.spark().createDataFrame(out, GoldSchema.FEATURE_DRIFT),
         Tables.FEATURE_DRIFT, appId, batchId);

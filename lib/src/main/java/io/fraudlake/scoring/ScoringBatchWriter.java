@@ -13,12 +13,10 @@ import static org.apache.spark.sql.functions.when;
 import io.fraudlake.spark.BatchRows;
 import io.fraudlake.spark.BatchThreads;
 import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.ObservedRow;
 import io.fraudlake.spark.Tables;
 import java.sql.Timestamp;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
-import scala.concurrent.Await;
-import scala.concurrent.duration.FiniteDuration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -55,10 +53,13 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
   private final transient DriftMonitor drift;
   private final GoldHorizon horizon;
   private final String inputName;
+  /** Whether the batches handed in are already computed and kept (cheap to read twice). */
+  private final boolean inputKept;
 
   ScoringBatchWriter(Lakehouse lakehouse, ProductionModel model, Optional<GoldHorizon> horizon, ScoringStatus status,
-      String inputName) {
+      String inputName, boolean inputKept) {
     this.lakehouse = lakehouse;
+    this.inputKept = inputKept;
     this.model = model;
     this.horizon = horizon.orElse(null);
     this.status = status;
@@ -78,10 +79,28 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     SignatureCheck.require(batch.schema(), inputName, current);
 
     Dataset<Row> unseen = horizon == null ? batch : withoutTransactionsBefore(batch, horizon);
-    // Gold's write and the drift measurement both read the batch: read from the source once.
-    BatchRows kept = drift.measures(current) ? BatchRows.of(unseen) : null;
+    // Gold's write and the drift measurement both read the batch: unless the caller kept it, it is
+    // read from its source once.
+    boolean measured = drift.measures(current);
+    boolean cheapToReadTwice = inputKept && unseen == batch;
+    BatchRows kept = measured && !cheapToReadTwice ? BatchRows.of(unseen) : null;
+    Dataset<Row> input = kept == null ? unseen : kept.rows();
     try {
-      writeScores(kept == null ? unseen : kept.rows(), batch.sparkSession(), current, queryId, appId, batchId, started);
+      // Drift needs nothing of gold's write, so it is measured and appended beside it.
+      CompletableFuture<List<String>> drifting = measured
+          ? BatchThreads.start("fraudlake-drift", () -> drift.record(input, current, queryId, appId, batchId))
+          : CompletableFuture.completedFuture(List.of());
+      BatchMetrics metrics;
+      try {
+        metrics = writeScores(input, batch.sparkSession(), current, queryId, appId, batchId, started);
+      } catch (RuntimeException e) {
+        // No append may still be running when the batch fails; it fails with the first error.
+        drifting.exceptionally(failure -> null).join();
+        throw e;
+      }
+      List<String> drifted = BatchThreads.join(drifting);
+      LOG.debug("batch {}: scored, gold, metrics and drift in {} ms", batchId, (System.nanoTime() - started) / 1_000_000);
+      status.batchDone(metrics, drifted);
     } finally {
       if (kept != null) {
         kept.close();
@@ -89,13 +108,13 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     }
   }
 
-  private void writeScores(Dataset<Row> input, SparkSession spark, ScoringModel current, String queryId,
+  /** Scores the batch into gold, then appends its metrics, which count what gold received. */
+  private BatchMetrics writeScores(Dataset<Row> input, SparkSession spark, ScoringModel current, String queryId,
       String appId, long batchId, long started) {
     Timestamp scoredAt = new Timestamp(System.currentTimeMillis());
     Dataset<Row> scored = Scorer.score(input, current, scoredAt);
     // The batch's counts are observed while gold is written, so scoring runs once and no job of
-    // its own counts the scores. Gold's commit is what readers of gold wait for; drift and the
-    // batch metrics follow it side by side.
+    // its own counts the scores.
     Observation observed = new Observation("fraudlake-scoring-" + appId + "-" + batchId);
     Column[] counts = batchCounts();
     Dataset<Row> gold = Scorer.gold(scored).observe(observed, counts[0], Arrays.copyOfRange(counts, 1, counts.length));
@@ -103,42 +122,13 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     boolean wrote = (horizon == null || !input.isEmpty())
         && io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, gold, Tables.GOLD, appId, batchId);
     // A replayed batch whose gold had committed (or an empty one) wrote nothing to observe.
-    Row stats = (wrote ? observedCounts(observed, batchId) : Optional.<Row>empty())
+    Row stats = (wrote ? ObservedRow.await(observed, "gold of batch " + batchId) : Optional.<Row>empty())
         .orElseGet(() -> Scorer.gold(scored).agg(counts[0], Arrays.copyOfRange(counts, 1, counts.length)).first());
-    long goldDone = System.nanoTime();
-    long rows = stats.getLong(0);
-    CompletableFuture<List<String>> drifting = BatchThreads.start("fraudlake-drift",
-        () -> drift.record(input, current, queryId, appId, batchId, rows, stats.getTimestamp(3), stats.getTimestamp(4)));
-    try {
-      BatchMetrics metrics = new BatchMetrics(queryId, batchId, rows, stats.getLong(1),
-          stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
-          (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
-      io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(spark), Tables.BATCH_METRICS, appId, batchId);
-      List<String> drifted = BatchThreads.join(drifting);
-      LOG.debug("batch {}: score and gold {} ms, metrics and drift {} ms", batchId, (goldDone - started) / 1_000_000,
-          (System.nanoTime() - goldDone) / 1_000_000);
-      status.batchDone(metrics, drifted);
-    } catch (RuntimeException e) {
-      // No append may still be running when the batch fails; it fails with the first error.
-      drifting.exceptionally(failure -> null).join();
-      throw e;
-    }
-  }
-
-  /**
-   * The counts Spark observed while gold was written. Spark hands them over as the write's query
-   * completes; should that not happen within a minute, the batch counts them again instead.
-   */
-  private static Optional<Row> observedCounts(Observation observed, long batchId) {
-    try {
-      return Optional.of(Await.result(observed.future(), FiniteDuration.apply(1, TimeUnit.MINUTES)));
-    } catch (java.util.concurrent.TimeoutException e) {
-      LOG.warn("batch {}: the counts observed while writing gold did not arrive; counting the batch again", batchId);
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for batch " + batchId + "'s gold counts", e);
-    }
+    BatchMetrics metrics = new BatchMetrics(queryId, batchId, stats.getLong(0), stats.getLong(1),
+        stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
+        (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);
+    io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, metrics.toDataFrame(spark), Tables.BATCH_METRICS, appId, batchId);
+    return metrics;
   }
 
   /** Rows, anomalies, mean score, and the event-time range of a batch's gold rows, in that order. */

@@ -70,7 +70,7 @@ public final class ScoringStream {
     DataStreamWriter<Row> writer = silver.writeStream()
         .queryName(QUERY_NAME)
         .option("checkpointLocation", checkpoint.dir().toString())
-        .foreachBatch(batchWriter(lakehouse, model, horizon, status, Tables.SILVER))
+        .foreachBatch(batchWriter(lakehouse, model, horizon, status, Tables.SILVER, false))
         .trigger(availableNow ? Trigger.AvailableNow() : Trigger.ProcessingTime(config.duration("scoring.trigger").toMillis()));
     try {
       return writer.start();
@@ -125,13 +125,15 @@ public final class ScoringStream {
   /**
    * The scoring batch, gold, metrics and drift tables created if missing: this stream's, and that of
    * a stream that makes its silver rows itself (the live pipeline), tagged with that stream's id.
+   * {@code inputKept}: the batches handed in are already computed and kept, so gold and drift may
+   * each read them without computing them again.
    */
   public static VoidFunction2<Dataset<Row>, Long> batchWriter(Lakehouse lakehouse, ProductionModel model,
-      Optional<GoldHorizon> horizon, ScoringStatus status, String inputName) {
+      Optional<GoldHorizon> horizon, ScoringStatus status, String inputName, boolean inputKept) {
     lakehouse.createIfMissing(Tables.GOLD, GoldSchema.PREDICTIONS);
     lakehouse.createIfMissing(Tables.BATCH_METRICS, GoldSchema.BATCH_METRICS);
     lakehouse.createIfMissing(Tables.FEATURE_DRIFT, GoldSchema.FEATURE_DRIFT);
-    return new ScoringBatchWriter(lakehouse, model, horizon, status, inputName);
+    return new ScoringBatchWriter(lakehouse, model, horizon, status, inputName, inputKept);
   }
 
   /** What gold holds now, if anything. */

@@ -69,6 +69,30 @@ class FeatureDriftTest {
   }
 
   @Test
+  void theTimedPassCountsEveryRowAndSpansTheEventTimesToTheMicrosecond() {
+    FeatureReference.Feature x = new FeatureReference.Feature("x", new double[] {10}, new double[] {0.5, 0.5}, 0, 50, 12);
+    StructType schema = new StructType().add("x", DataTypes.DoubleType).add("event_timestamp", DataTypes.TimestampType);
+    java.sql.Timestamp earliest = java.sql.Timestamp.valueOf("2026-03-01 10:00:00.000001");
+    java.sql.Timestamp latest = java.sql.Timestamp.valueOf("2026-03-01 10:04:59.999999");
+    List<Row> rows = List.of(RowFactory.create(5.0, latest), RowFactory.create(null, earliest),
+        RowFactory.create(15.0, null), RowFactory.create(12.0, java.sql.Timestamp.valueOf("2026-03-01 10:02:00")));
+    Dataset<Row> batch = spark.createDataFrame(rows, schema).repartition(3);
+
+    FeatureDrift.Measurement measured = new FeatureDrift(List.of(x)).measure(batch, "event_timestamp");
+
+    assertEquals(4, measured.rows(), "every row, whether or not its feature or time is null");
+    assertEquals(3, measured.shifts().get(0).rows(), "the rows with a value");
+    assertArrayEquals(new long[] {1, 2}, measured.shifts().get(0).binCounts());
+    assertEquals(earliest, measured.earliest());
+    assertEquals(latest, measured.latest());
+
+    FeatureDrift.Measurement empty = new FeatureDrift(List.of(x)).measure(batch.limit(0), "event_timestamp");
+    assertEquals(0, empty.rows());
+    assertEquals(null, empty.earliest());
+    assertEquals(null, empty.latest());
+  }
+
+  @Test
   void binsAsTheReferenceDoes() {
     Dataset<Row> batch = SilverFixture.rows(spark, 2_000, 0.2, 5);
     List<FeatureDrift.FeatureShift> shifts = new FeatureDrift(reference.features()).measure(batch);
