@@ -4,7 +4,6 @@ import io.fraudlake.bronze.BronzeJob;
 import io.fraudlake.bronze.BronzeParser;
 import io.fraudlake.silver.SilverEngine;
 import io.fraudlake.silver.SilverSink;
-import io.fraudlake.spark.BatchRows;
 import io.fraudlake.spark.BatchThreads;
 import io.fraudlake.spark.DeltaWrites;
 import io.fraudlake.spark.Lakehouse;
@@ -51,9 +50,9 @@ final class LiveBatch implements VoidFunction2<Dataset<Row>, Long> {
   public void call(Dataset<Row> output, Long batchId) throws Exception {
     long started = System.nanoTime();
     SparkSession spark = output.sparkSession();
-    try (BatchRows kept = BatchRows.of(output)) {
+    try (SilverSink.KeptOutput kept = SilverSink.keep(output, batchId)) {
       Dataset<Row> cached = kept.rows();
-      Map<String, Long> kinds = SilverSink.countKinds(cached);
+      Map<String, Long> kinds = kept.kinds();
       long counted = System.nanoTime();
       List<CompletableFuture<?>> writes = new ArrayList<>();
       if (kinds.get(SilverEngine.BRONZE) > 0) {

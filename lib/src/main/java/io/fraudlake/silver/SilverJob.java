@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.row_number;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.bronze.BronzeParser;
-import io.fraudlake.spark.BatchRows;
 import io.fraudlake.spark.BatchThreads;
 import io.fraudlake.spark.DeltaWrites;
 import io.fraudlake.spark.Feeders;
@@ -171,9 +170,8 @@ public final class SilverJob {
 
   private void writeBatch(SilverSink sink, SilverEngine.Plan plan, Dataset<Row> output, long batchId) {
     long started = System.nanoTime();
-    try (BatchRows kept = BatchRows.of(output)) {
-      Dataset<Row> cached = kept.rows();
-      SilverSink.Written written = sink.write(cached, SilverSink.countKinds(cached), DeltaWrites.appId(output.sparkSession(), QUERY_NAME), batchId);
+    try (SilverSink.KeptOutput kept = SilverSink.keep(output, batchId)) {
+      SilverSink.Written written = sink.write(kept.rows(), kept.kinds(), DeltaWrites.appId(output.sparkSession(), QUERY_NAME), batchId);
       try {
         BatchThreads.join(written.append());
       } finally {

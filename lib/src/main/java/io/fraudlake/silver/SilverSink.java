@@ -11,8 +11,10 @@ import io.fraudlake.spark.BatchRows;
 import io.fraudlake.spark.BatchThreads;
 import io.fraudlake.spark.DeltaWrites;
 import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.ObservedRow;
 import io.fraudlake.spark.Tables;
 import java.sql.Timestamp;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 
 /**
@@ -73,10 +76,36 @@ public final class SilverSink {
     }
   }
 
-  /** The rows of each kind in a batch's engine output (kept with {@link io.fraudlake.spark.BatchRows} first). */
-  public static Map<String, Long> countKinds(Dataset<Row> output) {
-    Column[] counts = KINDS.stream().map(k -> count(when(col(SilverEngine.KIND).equalTo(k), 1))).toArray(Column[]::new);
-    Row counted = output.agg(counts[0], java.util.Arrays.copyOfRange(counts, 1, counts.length)).first();
+  /** A batch's engine output, computed once and kept for the batch's jobs, and its rows of each kind. */
+  public record KeptOutput(BatchRows kept, Map<String, Long> kinds) implements AutoCloseable {
+    public Dataset<Row> rows() {
+      return kept.rows();
+    }
+
+    @Override
+    public void close() {
+      kept.close();
+    }
+  }
+
+  /**
+   * Computes and keeps a batch's engine {@code output} in one job, which counts its rows of each kind
+   * as it goes ({@link Dataset#observe}); should the counts not arrive, the kept rows are counted.
+   */
+  public static KeptOutput keep(Dataset<Row> output, long batchId) {
+    Observation observed = new Observation("fraudlake-silver-kinds-" + batchId);
+    Column[] counts = kindCounts();
+    BatchRows kept = BatchRows.of(output.observe(observed, counts[0], Arrays.copyOfRange(counts, 1, counts.length)));
+    Map<String, Long> kinds = ObservedRow.await(observed, "engine output of batch " + batchId).map(SilverSink::kinds)
+        .orElseGet(() -> kinds(kept.rows().agg(counts[0], Arrays.copyOfRange(counts, 1, counts.length)).first()));
+    return new KeptOutput(kept, kinds);
+  }
+
+  private static Column[] kindCounts() {
+    return KINDS.stream().map(k -> count(when(col(SilverEngine.KIND).equalTo(k), 1)).as(k)).toArray(Column[]::new);
+  }
+
+  private static Map<String, Long> kinds(Row counted) {
     Map<String, Long> kinds = new HashMap<>();
     for (int i = 0; i < KINDS.size(); i++) {
       kinds.put(KINDS.get(i), counted.getLong(i));
@@ -85,7 +114,7 @@ public final class SilverSink {
   }
 
   /**
-   * Starts appending the silver rows of {@code output} (kept, counted by {@link #countKinds}). The
+   * Starts appending the silver rows of {@code output} ({@link #keep kept}, with its counts). The
    * caller must {@link Written#release} the result before it releases {@code output}.
    */
   public Written write(Dataset<Row> output, Map<String, Long> kinds, String writerId, long batchId) {
