@@ -570,7 +570,7 @@ public final class HistoryScalingBenchmark {
       }
     }
     if (Boolean.parseBoolean(args.string("state-breakdown", "true"))) {
-      for (String variable : List.of("pending", "recent", "ids", "idTimes")) {
+      for (String variable : List.of("pending", "recent", "ids", "card")) {
         try {
           out.put("state_rows_" + variable, lakehouse.spark().read().format("statestore")
               .option("path", checkpoint.toString())

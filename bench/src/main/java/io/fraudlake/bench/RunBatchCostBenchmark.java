@@ -27,8 +27,8 @@ import org.apache.spark.sql.streaming.Trigger;
  * events each are landed first, then {@code run} processes them available-now, one file per
  * micro-batch. Each file holds --batch-events / --rate seconds of event time, so every batch moves
  * the watermark and emits the events of the one before, as a live stream at that rate does.
- * Reports the median and p90 of Spark's trigger time over the batches after the first --skip, and
- * the implied per-event cost; A/B comparisons of the engine use it because it repeats within a few percent.
+ * Reports the median and p90 of Spark's trigger time over the batches after the first --skip, the
+ * implied per-event cost, and the process's CPU time per batch over the same batches; A/B comparisons of the engine use it because it repeats within a few percent.
  *
  * <p>Options: --batches 30 --batch-events 4000 --rate 2000 --cards 20000 --skip 5 --conf FILE
  * --home DIR --out FILE.
@@ -43,6 +43,9 @@ public final class RunBatchCostBenchmark {
     int rate = args.intValue("rate", 2000);
     int cards = args.intValue("cards", 20_000);
     int skip = args.intValue("skip", 5);
+    if (skip < 1) {
+      throw new IllegalArgumentException("--skip must be at least 1 (the first batch starts RocksDB and compiles the plan), got " + skip);
+    }
     Path home = Path.of(args.string("home", Files.createTempDirectory("fraudlake-batch-cost-").toString()));
     Map<String, String> overrides = new LinkedHashMap<>();
     overrides.put("spark.console-progress", "false");
@@ -58,6 +61,11 @@ public final class RunBatchCostBenchmark {
       new HistoryEvents(startMs, rate, cards).land(home, config.landingDir(), (long) batches * batchEvents, batchEvents);
       ScoringModel forest = BenchModels.fitForest(BenchModels.silverRows(spark, 100_000, 0, startMs / 1000));
       List<Long> triggerMs = new ArrayList<>();
+      // The process's CPU time as each batch ended: on a machine as busy as the batches keep it, CPU
+      // per batch varies less from run to run than the batches' wall time does.
+      List<Long> cpuNanos = new ArrayList<>();
+      com.sun.management.OperatingSystemMXBean os =
+          (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
       spark.streams().addListener(new StreamingQueryListener() {
         @Override
         public void onQueryStarted(QueryStartedEvent event) {}
@@ -68,6 +76,7 @@ public final class RunBatchCostBenchmark {
           if (p.numInputRows() > 0) {
             synchronized (triggerMs) {
               triggerMs.add(p.durationMs().getOrDefault("triggerExecution", 0L));
+              cpuNanos.add(os.getProcessCpuTime());
             }
             System.err.printf(Locale.ROOT, "progress batch %d: %d rows, %s%n", p.batchId(), p.numInputRows(), p.durationMs());
             for (var operator : p.stateOperators()) {
@@ -90,8 +99,11 @@ public final class RunBatchCostBenchmark {
       }
       double wallSeconds = (System.nanoTime() - t0) / 1e9;
       long[] timed;
+      double cpuPerBatch;
       synchronized (triggerMs) {
         timed = triggerMs.stream().skip(skip).mapToLong(Long::longValue).sorted().toArray();
+        cpuPerBatch = timed.length == 0 ? 0
+            : (cpuNanos.get(cpuNanos.size() - 1) - cpuNanos.get(skip - 1)) / 1e9 / (cpuNanos.size() - skip);
       }
       if (timed.length == 0) {
         throw new IllegalStateException("no batch after the first " + skip + " to time (--batches " + batches + ")");
@@ -105,12 +117,13 @@ public final class RunBatchCostBenchmark {
       result.put("trigger_p50_s", p50);
       result.put("trigger_p90_s", p90);
       result.put("ms_per_1000_events_p50", p50 * 1000 * 1000 / batchEvents);
+      result.put("cpu_s_per_batch", cpuPerBatch);
       result.put("wall_s", wallSeconds);
       result.put("load_before", loadBefore);
       result.put("load_after", PipelineLatencyBenchmark.loadAverage());
       System.out.printf(Locale.ROOT, "RESULT run batch cost: %d batches of %d events timed, trigger p50 %.3f s, p90 %.3f s "
-              + "(%.0f ms per 1,000 events at p50), load %s -> %s%n", timed.length, batchEvents, p50, p90,
-          p50 * 1000 * 1000 / batchEvents, loadBefore, result.get("load_after"));
+              + "(%.0f ms per 1,000 events at p50), %.3f CPU s per batch, load %s -> %s%n", timed.length, batchEvents, p50, p90,
+          p50 * 1000 * 1000 / batchEvents, cpuPerBatch, loadBefore, result.get("load_after"));
       if (args.has("out")) {
         BenchFiles.writeJson(Path.of(args.required("out")), result);
       }
