@@ -17,24 +17,7 @@ import java.util.stream.Stream;
 
 /** A FraudLake command in a JVM of its own, as users start it, so a test can SIGKILL it. */
 final class ForkedCli {
-  /** The parent pom's spark.jvm.opens, which a forked JVM does not inherit. */
-  static final List<String> JVM_OPENS = List.of(
-      "--add-opens=java.base/java.lang=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-      "--add-opens=java.base/java.io=ALL-UNNAMED",
-      "--add-opens=java.base/java.net=ALL-UNNAMED",
-      "--add-opens=java.base/java.nio=ALL-UNNAMED",
-      "--add-opens=java.base/java.util=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-      "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
-      "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
-      "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
-      "-Djdk.reflect.useDirectMethodHandle=false",
-      "-Dio.netty.tryReflectionSetAccessible=true");
+
   private ForkedCli() {}
 
   static Path projectDir() {
@@ -46,7 +29,8 @@ final class ForkedCli {
     List<String> line = new ArrayList<>();
     line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     line.add("-Xmx1g");
-    line.addAll(JVM_OPENS);
+    // The JVM options Spark needs, which a forked JVM does not inherit from the test JVM.
+    line.add("@" + projectDir().resolve("conf/java-options"));
     line.add("-Dfraudlake.root=" + projectDir());
     line.add("-Dlog4j2.configurationFile=" + projectDir().resolve("conf/log4j2-test.properties"));
     line.add("-cp");
