@@ -35,6 +35,7 @@ public final class SharedSpark {
           .config("spark.sql.warehouse.dir", tempDir("warehouse").toUri().toString());
       SparkSessions.deltaSettings().forEach(builder::config);
       session = builder.getOrCreate();
+      SparkSessions.closeStateStoresOnStop(session);
     }
     return session;
   }
