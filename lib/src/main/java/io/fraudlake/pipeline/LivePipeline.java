@@ -56,17 +56,21 @@ public final class LivePipeline implements AutoCloseable {
 
   /** Starts the stream with {@code trigger}; {@code Trigger.AvailableNow()} processes what landing holds now and stops. */
   public static LivePipeline start(Lakehouse lakehouse, ProductionModel model, ScoringStatus status, Trigger trigger) {
+    long started = System.nanoTime();
     Feeders.claim(lakehouse, Tables.BRONZE, QUERY_NAME);
     Feeders.claim(lakehouse, Tables.SILVER, QUERY_NAME);
     lakehouse.createIfMissing(Tables.SILVER, SilverJob.SILVER_SCHEMA);
     SignatureCheck.require(SilverJob.SILVER_SCHEMA, Tables.SILVER, model.current());
     ScoringCheckpoint checkpoint = checkpointOf(lakehouse);
     SilverState.requireStateFor(lakehouse, checkpoint.dir(), QUERY_NAME);
+    long silverChecked = System.nanoTime();
     Optional<GoldHorizon> horizon = ScoringStream.horizonAtStart(lakehouse, checkpoint, checkpoint);
+    long goldChecked = System.nanoTime();
     LiveBatch batch = new LiveBatch(lakehouse, ScoringStream.batchWriter(lakehouse, model, horizon, status, Tables.SILVER, true));
     // A good line's raw text would only ride along to the state store and back: quarantine alone keeps it.
     Dataset<Row> parsed = BronzeParser.parseUnstamped(BronzeJob.landingLines(lakehouse))
         .withColumn("raw", when(col("reason").isNotNull(), col("raw")));
+    long planned = System.nanoTime();
     LivePipeline pipeline = new LivePipeline();
     try {
       pipeline.queries.add(SilverEngine.start(SilverEngine.plan(parsed, lakehouse.config(), true).output().writeStream()
@@ -79,7 +83,14 @@ public final class LivePipeline implements AutoCloseable {
     }
     LOG.info("pipeline running: {} → {} → {} → {}", lakehouse.config().landingDir(),
         lakehouse.qualifiedName(Tables.BRONZE), lakehouse.qualifiedName(Tables.SILVER), lakehouse.qualifiedName(Tables.GOLD));
+    LOG.debug("pipeline start: silver and its state checked in {} ms, gold's horizon in {} ms, batch writer and plan in {} ms, "
+        + "query started in {} ms", millis(started, silverChecked), millis(silverChecked, goldChecked), millis(goldChecked, planned),
+        millis(planned, System.nanoTime()));
     return pipeline;
+  }
+
+  private static long millis(long fromNanos, long toNanos) {
+    return (toNanos - fromNanos) / 1_000_000;
   }
 
   /** The live pipeline's checkpoint: landing's files read, the silver engine's state, the gold horizon. */

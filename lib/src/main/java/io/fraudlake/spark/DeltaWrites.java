@@ -14,6 +14,8 @@ import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes from inside {@code foreachBatch} that are safe to repeat. Spark re-runs a micro-batch after
@@ -37,10 +39,15 @@ public final class DeltaWrites {
   private static final String QUERY_ID_PROPERTY = "sql.streaming.queryId";
   /** Starts the userMetadata of every tagged commit. */
   public static final String MARKER = "fraudlake-batch ";
-  /** Commits read per history step before looking further back (doubled each step). */
-  private static final int FIRST_HISTORY_STEP = 64;
+  /**
+   * Commits read per history step before looking further back (doubled each step). A stream's
+   * newest tag is normally among the table's last few commits (its own, between those of the other
+   * writers), and every commit read is a file opened, so a restart reads few.
+   */
+  private static final int FIRST_HISTORY_STEP = 8;
   /** Newest batch id each (table, writer) committed, as far as this process knows. */
   private static final ConcurrentMap<String, Long> LAST_COMMITTED = new ConcurrentHashMap<>();
+  private static final Logger LOG = LoggerFactory.getLogger(DeltaWrites.class);
 
   private DeltaWrites() {}
 
@@ -94,7 +101,9 @@ public final class DeltaWrites {
     if (known != null) {
       return known;
     }
+    long started = System.nanoTime();
     long newest = newestTag(spark, target, appId, FIRST_HISTORY_STEP);
+    LOG.debug("{}: newest batch of {} found in the history in {} ms", target.location(), appId, (System.nanoTime() - started) / 1_000_000);
     return LAST_COMMITTED.merge(target.key(appId), newest, Math::max);
   }
 
@@ -167,16 +176,16 @@ public final class DeltaWrites {
       return ifNone;
     }
     DeltaTable table = target.table(spark);
-    long commits = table.history(1).select(col("version")).first().getLong(0) + 1;
     for (long step = firstStep; ; step *= 2) {
-      int limit = (int) Math.min(step, commits);
+      int limit = (int) Math.min(step, Integer.MAX_VALUE);
       List<Commit> read = table.history(limit).select(col("version"), col("operation"), col("userMetadata")).collectAsList()
           .stream().map(r -> new Commit(r.getLong(0), r.getString(1), r.getString(2))).toList();
       Optional<T> answer = settle.apply(read);
       if (answer.isPresent()) {
         return answer.get();
       }
-      if (limit >= commits) {
+      // Fewer commits than asked for: the history Delta still keeps has been read to its start.
+      if (read.size() < limit) {
         return ifNone;
       }
     }
