@@ -3,6 +3,7 @@ package io.fraudlake.bronze;
 import static org.apache.spark.sql.functions.col;
 
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.spark.DeltaWrites;
 import io.fraudlake.spark.Feeders;
 import io.fraudlake.spark.Lakehouse;
@@ -13,12 +14,14 @@ import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.storage.StorageLevel;
@@ -85,11 +88,34 @@ public final class BronzeJob {
     }
     lakehouse.createIfMissing(Tables.BRONZE, BronzeParser.BRONZE_SCHEMA);
     lakehouse.createIfMissing(Tables.QUARANTINE, BronzeParser.QUARANTINE_SCHEMA);
-    return lakehouse.spark().readStream()
+    DataStreamReader reader = lakehouse.spark().readStream()
         .format("text")
-        .option("maxFilesPerTrigger", lakehouse.config().integer("landing.max-files-per-trigger"))
+        .option("maxFilesPerTrigger", lakehouse.config().integer("landing.max-files-per-trigger"));
+    return withCleanSource(reader, lakehouse.config())
         .load(landing.toString())
         .select(col("value"), col("_metadata.file_path").as("source_file"));
+  }
+
+  /** Spark's cleanSource options for {@code landing.clean-source}: read files stay, are archived or are deleted. */
+  static DataStreamReader withCleanSource(DataStreamReader reader, FraudLakeConfig config) {
+    String mode = config.string("landing.clean-source").trim().toLowerCase(Locale.ROOT);
+    switch (mode) {
+      case "off":
+        return reader;
+      case "delete":
+        return reader.option("cleanSource", "delete");
+      case "archive":
+        Path archive = config.landingArchiveDir().toAbsolutePath().normalize();
+        Path landing = config.landingDir().toAbsolutePath().normalize();
+        if (archive.startsWith(landing) || landing.startsWith(archive)) {
+          throw new FraudLakeException("fraudlake.landing.archive-dir (" + archive + ") must lie outside the landing folder ("
+              + landing + ") and not contain it: archived files would be read again");
+        }
+        return reader.option("cleanSource", "archive").option("sourceArchiveDir", archive.toString());
+      default:
+        throw new FraudLakeException("fraudlake.landing.clean-source must be off, archive or delete, got \""
+            + config.string("landing.clean-source") + "\"");
+    }
   }
 
   /** The writer id of this stream's appends to {@code table} (bronze or quarantine), shared with the live pipeline. */

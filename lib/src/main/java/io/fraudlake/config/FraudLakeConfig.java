@@ -132,6 +132,11 @@ public final class FraudLakeConfig {
     return home.resolve(string("landing.dir"));
   }
 
+  /** Where {@code landing.clean-source = archive} moves the landing files a stream has read. */
+  public Path landingArchiveDir() {
+    return home.resolve(string("landing.archive-dir"));
+  }
+
   public Path lakehouseDir() {
     return home.resolve("lakehouse");
   }
