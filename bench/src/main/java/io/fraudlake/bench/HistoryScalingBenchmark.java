@@ -390,17 +390,7 @@ public final class HistoryScalingBenchmark {
     long t0 = System.nanoTime();
     try (LivePipeline pipeline = LivePipeline.start(lakehouse, model, status)) {
       StreamingQuery query = pipeline.queries().get(0);
-      double startReturned = (System.nanoTime() - t0) / 1e9;
-      processAll(query);
-      double startupAll = (System.nanoTime() - t0) / 1e9;
-      List<StreamingQueryProgress> startBatches = batchesAfter(query, -1);
-      StreamingQueryProgress firstBatch = startBatches.get(0);
-      out.put("startup_s", (endWallMs(firstBatch) - startWallMs) / 1000.0);
-      out.put("startup_start_returned_s", startReturned);
-      out.put("startup_all_s", startupAll);
-      out.put("startup_first_batch_s", duration(firstBatch, "triggerExecution") / 1000.0);
-      out.put("startup_first_batch_durations", firstBatch.durationMs().toString());
-      out.put("startup_batches", startBatches.size());
+      startup(out, query, startWallMs, t0);
 
       List<Double> batchSeconds = new ArrayList<>();
       List<Double> wallSeconds = new ArrayList<>();
@@ -410,20 +400,10 @@ public final class HistoryScalingBenchmark {
         long lastBatch = query.lastProgress() == null ? -1 : query.lastProgress().batchId();
         long landedAt = System.nanoTime();
         events.land(home, lakehouse.config().landingDir(), increment, increment);
-        List<StreamingQueryProgress> batches;
-        long input;
-        do {
-          processAll(query);
-          batches = batchesAfter(query, lastBatch);
-          input = batches.stream().mapToLong(StreamingQueryProgress::numInputRows).sum();
-        } while (input < increment);
-        double wall = (System.nanoTime() - landedAt) / 1e9;
-        double spark = batches.stream().mapToLong(p -> duration(p, "triggerExecution")).sum() / 1000.0;
-        batchSeconds.add(spark);
-        wallSeconds.add(wall);
-        detail.add(String.format(Locale.ROOT, "%.2fs in %d batches %s", spark, batches.size(),
-            batches.stream().map(p -> p.numInputRows() + " rows " + duration(p, "triggerExecution") + " ms (addBatch "
-                + duration(p, "addBatch") + ", latestOffset " + duration(p, "latestOffset") + ")").toList()));
+        List<StreamingQueryProgress> batches = batchesReading(query, lastBatch, increment);
+        wallSeconds.add((System.nanoTime() - landedAt) / 1e9);
+        batchSeconds.add(sparkSeconds(batches));
+        detail.add(describe(batches));
       }
       out.put("increment_s", median(batchSeconds));
       out.put("increment_wall_s", median(wallSeconds));
@@ -457,15 +437,7 @@ public final class HistoryScalingBenchmark {
     long t0 = System.nanoTime();
     StreamingQuery query = job.start(Trigger.ProcessingTime(lakehouse.config().duration("silver.trigger").toMillis()));
     try {
-      double startReturned = (System.nanoTime() - t0) / 1e9;
-      processAll(query);
-      List<StreamingQueryProgress> startBatches = batchesAfter(query, -1);
-      StreamingQueryProgress firstBatch = startBatches.get(0);
-      out.put("startup_s", (endWallMs(firstBatch) - startWallMs) / 1000.0);
-      out.put("startup_start_returned_s", startReturned);
-      out.put("startup_first_batch_s", duration(firstBatch, "triggerExecution") / 1000.0);
-      out.put("startup_first_batch_durations", firstBatch.durationMs().toString());
-      out.put("startup_batches", startBatches.size());
+      startup(out, query, startWallMs, t0);
 
       // Increments: bronze ingests the new events (not timed) while the stream runs; the stream's
       // batches that read them, and the no-data batch that lets the watermark pass them, are timed.
@@ -479,18 +451,9 @@ public final class HistoryScalingBenchmark {
         long b0 = System.nanoTime();
         new BronzeJob(lakehouse).runAvailableNow();
         bronzeSeconds.add((System.nanoTime() - b0) / 1e9);
-        List<StreamingQueryProgress> batches;
-        long input;
-        do {
-          processAll(query);
-          batches = batchesAfter(query, lastBatch);
-          input = batches.stream().mapToLong(StreamingQueryProgress::numInputRows).sum();
-        } while (input < increment);
-        double spark = batches.stream().mapToLong(p -> duration(p, "triggerExecution")).sum() / 1000.0;
-        batchSeconds.add(spark);
-        detail.add(String.format(Locale.ROOT, "%.2fs in %d batches %s", spark, batches.size(),
-            batches.stream().map(p -> p.numInputRows() + " rows " + duration(p, "triggerExecution") + " ms (addBatch "
-                + duration(p, "addBatch") + ", latestOffset " + duration(p, "latestOffset") + ")").toList()));
+        List<StreamingQueryProgress> batches = batchesReading(query, lastBatch, increment);
+        batchSeconds.add(sparkSeconds(batches));
+        detail.add(describe(batches));
       }
       out.put("increment_s", median(batchSeconds));
       out.put("increment_s_each", batchSeconds.toString());
@@ -504,6 +467,43 @@ public final class HistoryScalingBenchmark {
     }
     stateOnDisk(out, args, lakehouse, lakehouse.checkpoint(SilverJob.QUERY_NAME).resolve("stream"));
     return out;
+  }
+
+  /**
+   * The start-up of a stream started at {@code startWallMs} ({@code startNanos} on the monotonic
+   * clock): until its first batch is done, until everything waiting at the start is processed, and
+   * that first batch's durations.
+   */
+  private static void startup(Map<String, Object> out, StreamingQuery query, long startWallMs, long startNanos) {
+    out.put("startup_start_returned_s", (System.nanoTime() - startNanos) / 1e9);
+    processAll(query);
+    out.put("startup_all_s", (System.nanoTime() - startNanos) / 1e9);
+    List<StreamingQueryProgress> startBatches = batchesAfter(query, -1);
+    StreamingQueryProgress firstBatch = startBatches.get(0);
+    out.put("startup_s", (endWallMs(firstBatch) - startWallMs) / 1000.0);
+    out.put("startup_first_batch_s", duration(firstBatch, "triggerExecution") / 1000.0);
+    out.put("startup_first_batch_durations", firstBatch.durationMs().toString());
+    out.put("startup_batches", startBatches.size());
+  }
+
+  /** The batches after {@code lastBatch}, once they have read at least {@code rows} rows and the stream is idle. */
+  private static List<StreamingQueryProgress> batchesReading(StreamingQuery query, long lastBatch, long rows) {
+    List<StreamingQueryProgress> batches;
+    do {
+      processAll(query);
+      batches = batchesAfter(query, lastBatch);
+    } while (batches.stream().mapToLong(StreamingQueryProgress::numInputRows).sum() < rows);
+    return batches;
+  }
+
+  private static double sparkSeconds(List<StreamingQueryProgress> batches) {
+    return batches.stream().mapToLong(p -> duration(p, "triggerExecution")).sum() / 1000.0;
+  }
+
+  private static String describe(List<StreamingQueryProgress> batches) {
+    return String.format(Locale.ROOT, "%.2fs in %d batches %s", sparkSeconds(batches), batches.size(),
+        batches.stream().map(p -> p.numInputRows() + " rows " + duration(p, "triggerExecution") + " ms (addBatch "
+            + duration(p, "addBatch") + ", latestOffset " + duration(p, "latestOffset") + ")").toList());
   }
 
   private static void processAll(StreamingQuery query) {

@@ -51,15 +51,17 @@ class BronzeJobTest {
     Pipelines.land(lakehouse, "third.jsonl", List.of(String.format(GOOD, 4, 4)));
     Pipelines.bronzeOnce(lakehouse);
 
-    // Spark moves a micro-batch's files on a thread of its own once the batch has committed; the
-    // last batch of a run that stops stays where it is (read, and never read again).
-    awaitFiles(lakehouse.config().landingArchiveDir(), List.of("first.jsonl", "second.jsonl"));
+    // Spark moves a micro-batch's files on a thread of its own once the batch has committed; those
+    // of the last batch before the stream stops wait in landing (read) until it starts again.
+    Path archive = lakehouse.config().landingArchiveDir();
+    awaitFiles(archive, List.of("first.jsonl", "second.jsonl"));
     assertEquals(List.of("third.jsonl"), jsonFiles(lakehouse.config().landingDir()));
 
     Pipelines.land(lakehouse, "fourth.jsonl", List.of(String.format(GOOD, 5, 5)));
     BronzeStats next = Pipelines.bronzeOnce(lakehouse);
 
     assertEquals(1, next.written());
+    awaitFiles(archive, List.of("first.jsonl", "second.jsonl", "third.jsonl"));
     assertEquals(5, lakehouse.read(Tables.BRONZE).count());
     assertEquals(1, lakehouse.read(Tables.QUARANTINE).count());
   }
