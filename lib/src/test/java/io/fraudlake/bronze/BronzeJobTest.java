@@ -52,7 +52,7 @@ class BronzeJobTest {
     Pipelines.bronzeOnce(lakehouse);
 
     // Spark moves a micro-batch's files on a thread of its own once the batch has committed; those
-    // of the last batch before the stream stops wait in landing (read) until it starts again.
+    // of the last batch the stream ran wait in landing (read) until it runs another.
     Path archive = lakehouse.config().landingArchiveDir();
     awaitFiles(archive, List.of("first.jsonl", "second.jsonl"));
     assertEquals(List.of("third.jsonl"), jsonFiles(lakehouse.config().landingDir()));
