@@ -16,7 +16,6 @@ import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.ObservedRow;
 import io.fraudlake.spark.Tables;
 import java.sql.Timestamp;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -117,13 +116,13 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     // its own counts the scores.
     Observation observed = new Observation("fraudlake-scoring-" + appId + "-" + batchId);
     Column[] counts = batchCounts();
-    Dataset<Row> gold = Scorer.gold(scored).observe(observed, counts[0], Arrays.copyOfRange(counts, 1, counts.length));
+    Dataset<Row> gold = ObservedRow.observe(Scorer.gold(scored), observed, counts);
     // Only the horizon can leave a batch Spark runs empty, and an empty batch commits nothing to gold.
     boolean wrote = (horizon == null || !input.isEmpty())
         && io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, gold, Tables.GOLD, appId, batchId);
     // A replayed batch whose gold had committed (or an empty one) wrote nothing to observe.
     Row stats = (wrote ? ObservedRow.await(observed, "gold of batch " + batchId) : Optional.<Row>empty())
-        .orElseGet(() -> Scorer.gold(scored).agg(counts[0], Arrays.copyOfRange(counts, 1, counts.length)).first());
+        .orElseGet(() -> ObservedRow.aggregate(Scorer.gold(scored), counts));
     BatchMetrics metrics = new BatchMetrics(queryId, batchId, stats.getLong(0), stats.getLong(1),
         stats.isNullAt(2) ? null : stats.getDouble(2), current.name(), current.version(),
         (System.nanoTime() - started) / 1e9, stats.getTimestamp(3), stats.getTimestamp(4), scoredAt);

@@ -14,7 +14,6 @@ import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.ObservedRow;
 import io.fraudlake.spark.Tables;
 import java.sql.Timestamp;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,9 +94,9 @@ public final class SilverSink {
   public static KeptOutput keep(Dataset<Row> output, long batchId) {
     Observation observed = new Observation("fraudlake-silver-kinds-" + batchId);
     Column[] counts = kindCounts();
-    BatchRows kept = BatchRows.of(output.observe(observed, counts[0], Arrays.copyOfRange(counts, 1, counts.length)));
-    Map<String, Long> kinds = ObservedRow.await(observed, "engine output of batch " + batchId).map(SilverSink::kinds)
-        .orElseGet(() -> kinds(kept.rows().agg(counts[0], Arrays.copyOfRange(counts, 1, counts.length)).first()));
+    BatchRows kept = BatchRows.of(ObservedRow.observe(output, observed, counts));
+    Map<String, Long> kinds = kinds(ObservedRow.await(observed, "engine output of batch " + batchId)
+        .orElseGet(() -> ObservedRow.aggregate(kept.rows(), counts)));
     return new KeptOutput(kept, kinds);
   }
 

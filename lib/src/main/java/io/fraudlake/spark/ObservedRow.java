@@ -1,8 +1,11 @@
 package io.fraudlake.spark;
 
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
@@ -19,6 +22,16 @@ public final class ObservedRow {
   private static final Logger LOG = LoggerFactory.getLogger(ObservedRow.class);
 
   private ObservedRow() {}
+
+  /** {@code rows}, whose job will also compute {@code aggregates} into {@code observation}. */
+  public static Dataset<Row> observe(Dataset<Row> rows, Observation observation, Column[] aggregates) {
+    return rows.observe(observation, aggregates[0], Arrays.copyOfRange(aggregates, 1, aggregates.length));
+  }
+
+  /** The same {@code aggregates} computed by a job of their own: the fallback when an observation is missing. */
+  public static Row aggregate(Dataset<Row> rows, Column[] aggregates) {
+    return rows.agg(aggregates[0], Arrays.copyOfRange(aggregates, 1, aggregates.length)).first();
+  }
 
   /** The observed row, or empty (logged, naming {@code what}) when it did not arrive in time. */
   public static Optional<Row> await(Observation observation, String what) {
