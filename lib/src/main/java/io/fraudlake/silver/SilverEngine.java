@@ -2,7 +2,9 @@ package io.fraudlake.silver;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.bronze.BronzeParser;
@@ -82,18 +84,25 @@ public final class SilverEngine {
         .withColumn("reason", lit(null).cast(DataTypes.StringType));
     // Spark's watermark is taken on a copy of the event time that the stateful operator does not
     // see: with the watermark column among its input, Spark would drop the events behind it before
-    // the processor could write them as late.
+    // the processor could write them as late. Of landing's lines it takes the events the processor
+    // keeps: not a line quarantined, least of all one dated in the future, which would put every
+    // later event behind the watermark.
     // A line that did not parse may have no card: it is keyed by "" and only echoed.
+    Column eventTime = echo
+        ? when(col("reason").isNull().and(col("event_timestamp").leq(expr(
+            "timestamp_millis(unix_millis(current_timestamp()) + " + BronzeParser.MAX_MILLIS_AHEAD_OF_INGEST + ")"))),
+            col("event_timestamp"))
+        : col("event_timestamp");
     Dataset<Row> watermarked = input
         .withColumn("card_id", coalesce(col("card_id"), lit("")))
-        .withColumn("_event_time", col("event_timestamp"))
+        .withColumn("_event_time", eventTime)
         .withWatermark("_event_time", lateness.toMillis() + " milliseconds")
         .select(Arrays.stream(INPUT_SCHEMA.fieldNames()).map(c -> col(c)).toArray(Column[]::new));
     LongAccumulator read = events.sparkSession().sparkContext().longAccumulator("silver engine input rows");
     Dataset<Row> output = watermarked
         .groupBy(col("card_id"))
         .as(Encoders.STRING(), Encoders.row(INPUT_SCHEMA))
-        .transformWithState(new SilverProcessor(calculator, windowSeconds, horizon, echo, read), TimeMode.EventTime(),
+        .transformWithState(new SilverProcessor(calculator, lateness, windowSeconds, horizon, echo, read), TimeMode.EventTime(),
             OutputMode.Append(), Encoders.row(OUTPUT_SCHEMA));
     return new Plan(output, read);
   }

@@ -43,9 +43,11 @@ import scala.jdk.javaapi.CollectionConverters;
  * lateness. An incoming copy of an ID already pending, seen, or earlier in the same batch (the first
  * copy by {@link FirstCopyOrder} wins, as in batch silver) is a {@link SilverEngine#DUPLICATE}. A new
  * event at or after W waits; one before W is late: it goes out at once as {@link SilverEngine#LATE},
- * and the sink gives it its window from silver. Once W has passed a pending event (an event-time
- * timer per card), it goes out as {@link SilverEngine#SILVER} with its features computed by {@link
- * WindowFeatures} over the card's events in the window, exactly as {@code silver --batch} computes them.
+ * and the sink gives it its window from silver. A pending event goes out as {@link SilverEngine#SILVER},
+ * with its features computed by {@link WindowFeatures} over the card's events in the window exactly as
+ * {@code silver --batch} computes them, once no event of its window can still come on time: in the
+ * micro-batch whose events move the watermark past it (see {@link #dueBefore}), or failing that in the
+ * next, when W itself has passed it.
  *
  * <p>With {@code echo} (the live pipeline, whose input is landing's parsed lines), every input row
  * also comes out as {@link SilverEngine#BRONZE} or {@link SilverEngine#QUARANTINE}, stamped with the
@@ -89,6 +91,7 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
   private static final int REASON = SilverEngine.INPUT_SCHEMA.fieldIndex("reason");
 
   private final WindowFeatures calculator;
+  private final long latenessMillis;
   private final long windowMicros;
   private final long horizonMicros;
   private final boolean echo;
@@ -98,9 +101,13 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
   private transient ListState<Row> recent;
   private transient MapState<String, Long> ids;
   private transient ValueState<Row> card;
+  /** The newest event time (ms) of the events this task has read in this micro-batch; NONE before the first. */
+  private transient long batchNewestMillis;
 
-  SilverProcessor(WindowFeatures calculator, long windowSeconds, Duration dedupeHorizon, boolean echo, LongAccumulator input) {
+  SilverProcessor(WindowFeatures calculator, Duration lateness, long windowSeconds, Duration dedupeHorizon, boolean echo,
+      LongAccumulator input) {
     this.calculator = calculator;
+    this.latenessMillis = lateness.toMillis();
     this.windowMicros = windowSeconds * 1_000_000L;
     this.horizonMicros = dedupeHorizon.toNanos() / 1000;
     this.echo = echo;
@@ -113,6 +120,7 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     recent = getHandle().getListState("recent", Encoders.row(CONTEXT_STATE), TTLConfig.NONE());
     ids = getHandle().getMapState("ids", Encoders.STRING(), Encoders.LONG(), TTLConfig.NONE());
     card = getHandle().getValueState("card", Encoders.row(CARD_STATE), TTLConfig.NONE());
+    batchNewestMillis = NONE;
   }
 
   /** The card's small state, as mutable fields for the length of one call. */
@@ -156,11 +164,16 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     }
     candidates.sort(FirstCopyOrder.INSTANCE);
 
-    long watermark = timers.getCurrentWatermarkInMs() * 1000L;
+    long watermarkMillis = timers.getCurrentWatermarkInMs();
+    long watermark = watermarkMillis * 1000L;
     Card state = readCard();
+    long oldestBefore = state.oldestPending;
     Set<String> inBatch = new HashSet<>();
     List<Row> waiting = new ArrayList<>();
     List<Row> late = new ArrayList<>();
+    for (Row event : candidates) {
+      batchNewestMillis = Math.max(batchNewestMillis, Math.floorDiv(WindowFeatures.micros(event.get(TIME)), 1000L));
+    }
     for (Row event : candidates) {
       String id = event.getString(ID);
       // Every pending event's ID is among the IDs held, so this one look-up covers both.
@@ -183,13 +196,14 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     if (state.oldestPending < watermark || !late.isEmpty()) {
       List<Row> all = list(pending);
       all.addAll(waiting);
-      emitDue(state, all, late, watermark, NONE, out);
+      emitDue(state, all, late, watermark, watermark, NONE, out);
     } else {
       // Nothing to emit: the new events join the pending ones without reading them.
       if (!waiting.isEmpty()) {
         pending.appendList(waiting.toArray(new Row[0]));
       }
-      resetTimers(state, NONE, watermark);
+      // The due timer stays as it is unless an event older than the oldest one waiting came.
+      resetTimers(state, NONE, watermarkMillis, Long.MIN_VALUE, state.oldestPending != oldestBefore);
       card.update(state.toRow());
     }
     return CollectionConverters.asScala(out.iterator());
@@ -207,8 +221,28 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     if (state.cleanupTimer == firing) {
       state.cleanupTimer = NONE;
     }
-    emitDue(state, list(pending), List.of(), timers.getCurrentWatermarkInMs() * 1000L, expired.getExpiryTimeInMs(), out);
+    long watermarkMillis = timers.getCurrentWatermarkInMs();
+    emitDue(state, list(pending), List.of(), dueBefore(watermarkMillis), watermarkMillis * 1000L, firing, out);
     return CollectionConverters.asScala(out.iterator());
+  }
+
+  /**
+   * Where this task's timers run, after every input row of the micro-batch: the events before the
+   * returned time (micros) are due. Spark moves the watermark only for the next micro-batch, to the
+   * newest event time of this one minus the lateness, in milliseconds. The newest event this task
+   * has read is at most that newest, so any event of a window ending before it that is still to come
+   * will be behind the watermark when it arrives: late, not counted in windows already written, as
+   * it would not be had they been written in the next micro-batch. So an event goes out in the
+   * micro-batch whose events move the watermark past it, rather than one micro-batch later. The
+   * value depends only on the rows of the task, so a replayed batch emits the same.
+   */
+  private long dueBefore(long watermarkMillis) {
+    return Math.max(watermarkMillis, movedWatermarkMillis()) * 1000L;
+  }
+
+  /** The watermark (ms) this task's events will give the next micro-batch at least; NONE before it has read any. */
+  private long movedWatermarkMillis() {
+    return batchNewestMillis == NONE ? NONE : batchNewestMillis - latenessMillis;
   }
 
   /**
@@ -216,7 +250,8 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
    * emitted before, the late events of this batch and each other; keeps the rest waiting; forgets
    * what no later window can reach; leaves one timer for the next thing to do.
    */
-  private void emitDue(Card state, List<Row> waiting, List<Row> late, long watermark, long firing, List<Row> out) {
+  private void emitDue(Card state, List<Row> waiting, List<Row> late, long dueBefore, long watermark, long firing,
+      List<Row> out) {
     List<Row> context = list(recent);
     for (Row event : late) {
       context.add(contextState(event));
@@ -227,7 +262,7 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     state.oldestPending = Long.MAX_VALUE;
     for (Row event : waiting) {
       long micros = WindowFeatures.micros(event.get(TIME));
-      if (micros < watermark) {
+      if (micros < dueBefore) {
         due.add(event);
         from = Math.min(from, micros - windowMicros);
       } else {
@@ -269,7 +304,9 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
       recent.clear();
       state.newestContext = NONE;
     }
-    resetTimers(state, firing, watermark);
+    long watermarkMillis = watermark / 1000L;
+    // A timer set now at or before the watermark would fire again in this micro-batch's timer pass.
+    resetTimers(state, firing, watermarkMillis, firing == NONE ? Long.MIN_VALUE : watermarkMillis + 1, true);
     if (state.dueTimer == NONE && state.cleanupTimer == NONE) {
       card.clear();
     } else {
@@ -308,14 +345,25 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
   }
 
   /**
-   * Two timers per card at most: one for when the oldest waiting event is due, and one for when the
-   * horizon will have passed every ID the card holds (it then clears the card). The second is set
+   * Two timers per card at most: one for when the oldest waiting event may be due, and one for when
+   * the horizon will have passed every ID the card holds (it then clears the card). The second is set
    * once and, when it fires early because newer IDs came, set again; so a card that keeps getting
    * events costs one timer per burst, which Spark deletes as it fires.
+   *
+   * <p>The first fires in the micro-batch after the watermark has come within one micro-batch's
+   * advance of the event (the advance this task sees now), so that it runs in the micro-batch whose
+   * events move the watermark past the event ({@link #dueBefore}); it is not set before {@code
+   * earliest}. Without {@code retarget} an existing one is kept, unless the new one fires in this
+   * micro-batch and the old one would not.
    */
-  private void resetTimers(Card state, long firing, long watermark) {
-    long due = state.oldestPending == Long.MAX_VALUE ? NONE : Math.floorDiv(state.oldestPending, 1000L) + 1;
-    if (due != state.dueTimer) {
+  private void resetTimers(Card state, long firing, long watermarkMillis, long earliest, boolean retarget) {
+    long moved = movedWatermarkMillis();
+    long advance = moved == NONE ? 0 : Math.max(0, moved - watermarkMillis);
+    long due = state.oldestPending == Long.MAX_VALUE ? NONE
+        : Math.max(earliest, Math.floorDiv(state.oldestPending, 1000L) + 1 - advance);
+    // An existing timer that would not fire in this micro-batch makes way for one that would.
+    boolean sooner = due != NONE && due <= watermarkMillis && state.dueTimer > watermarkMillis;
+    if (due != state.dueTimer && (retarget || state.dueTimer == NONE || sooner)) {
       if (state.dueTimer != NONE && state.dueTimer != firing) {
         getHandle().deleteTimer(state.dueTimer);
       }
@@ -325,7 +373,7 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
       state.dueTimer = due;
     }
     if (state.cleanupTimer == NONE && state.newestId != NONE) {
-      long cleanup = Math.floorDiv(Math.max(state.newestId + horizonMicros, watermark), 1000L) + 1;
+      long cleanup = Math.max(Math.floorDiv(state.newestId + horizonMicros, 1000L), watermarkMillis) + 1;
       getHandle().registerTimer(cleanup);
       state.cleanupTimer = cleanup;
     }

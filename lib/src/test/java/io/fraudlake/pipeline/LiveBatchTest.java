@@ -94,8 +94,8 @@ class LiveBatchTest {
     long bronze = lakehouse.read(Tables.BRONZE).count();
     assertEquals(List.of("r-01", "r-02", "r-03", "r-04"), ids(lakehouse.read(Tables.SILVER)));
 
-    // Killed while scoring the last batch: its gold append never landed, nor its commit.
-    Crashes.uncommitLastBatch(LivePipeline.checkpointOf(lakehouse).dir());
+    // Killed while scoring the last batch that wrote gold: its gold append never landed, nor its commit.
+    Crashes.replayFrom(LivePipeline.checkpointOf(lakehouse).dir(), Crashes.newestTaggedBatch(lakehouse, Tables.GOLD));
     Crashes.dropLastDeltaCommit(lakehouse, Tables.GOLD);
     assertTrue(lakehouse.read(Tables.GOLD).count() < silver.size());
     runOnce();
@@ -114,7 +114,7 @@ class LiveBatchTest {
     step(event("c-01", 0, "card-a", 10.0, "W"));
     step(event("c-02", 30, "card-a", 30.0, "W"), event("c-03", 31, "card-b", 40.0, "C"), "[1, 2]");
     Snapshot first = snapshot();
-    Crashes.uncommitLastBatch(LivePipeline.checkpointOf(lakehouse).dir());
+    Crashes.replayFrom(LivePipeline.checkpointOf(lakehouse).dir(), Crashes.newestTaggedBatch(lakehouse, Tables.SILVER));
     runOnce();
     first.assertSame();
 
@@ -169,6 +169,36 @@ class LiveBatchTest {
     assertEquals(150.0, late.<Double>getAs("avg_amount_5min"), 1e-9);
     assertEquals(3L, late.<Long>getAs("product_diversity_5min"));
     assertExactlyOneGoldRowPerSilverRow();
+  }
+
+  @Test
+  void anEventLeavesInTheMicroBatchWhoseEventsMoveTheWatermarkPastIt() {
+    // Two files, one micro-batch each: the second batch reads w-02 and so moves the watermark to
+    // 8 s. w-01 is written by that batch, beside bronze's w-02, not by the batch after it.
+    Pipelines.land(lakehouse, "batch-000.jsonl", List.of(event("w-01", 0, "card-a", 10.0, "W")));
+    Pipelines.land(lakehouse, "batch-001.jsonl", List.of(event("w-02", 10, "card-b", 20.0, "W")));
+    runOnce();
+
+    assertEquals(List.of("w-01"), ids(lakehouse.read(Tables.SILVER)), "w-02 is within the lateness of the newest event");
+    long readW02 = Crashes.newestTaggedBatch(lakehouse, Tables.BRONZE);
+    assertEquals(1, readW02);
+    assertEquals(readW02, Crashes.newestTaggedBatch(lakehouse, Tables.SILVER), "silver's w-01 and bronze's w-02 come from the same micro-batch");
+    assertExactlyOneGoldRowPerSilverRow();
+  }
+
+  @Test
+  void aLineDatedInTheFutureIsQuarantinedAndLeavesTheWatermarkWhereItWas() {
+    step(event("x-01", 0, "card-a", 10.0, "W"), String.format(Locale.ROOT,
+        "{\"TransactionID\":\"x-future\",\"event_timestamp\":\"2999-01-01T00:00:00Z\",\"card_id\":\"card-f\","
+            + "\"TransactionAmt\":1.0,\"ProductCD\":\"W\",\"card_country\":\"US\",\"merchant_country\":\"US\"}"));
+    step(event("x-02", 5, "card-a", 20.0, "W"));
+    step(event("x-03", 30, "card-b", 30.0, "W"));
+
+    assertEquals(1, lakehouse.read(Tables.QUARANTINE).where("reason LIKE 'event_timestamp more than one day%'").count());
+    Dataset<Row> silver = lakehouse.read(Tables.SILVER);
+    assertEquals(List.of("x-01", "x-02"), ids(silver));
+    assertEquals(0, silver.where("arrived_late").count(), "the year-2999 line must not put the events after it behind the watermark");
+    assertEquals(2L, silver.where("TransactionID = 'x-02'").first().<Long>getAs("txn_count_5min"));
   }
 
   @Test

@@ -62,7 +62,7 @@ class SilverReplayTest {
     Lakehouse lakehouse = firstRun();
     List<Row> before = lakehouse.read(Tables.SILVER).collectAsList();
 
-    Crashes.uncommitLastBatch(SilverJob.checkpoint(lakehouse));
+    Crashes.replayFrom(SilverJob.checkpoint(lakehouse), Crashes.newestTaggedBatch(lakehouse, Tables.SILVER));
     SilverStats replay = Pipelines.silverOnce(lakehouse);
 
     assertSameRows(lakehouse.spark().createDataFrame(before, SilverJob.SILVER_SCHEMA), lakehouse.read(Tables.SILVER));
@@ -75,7 +75,7 @@ class SilverReplayTest {
     Lakehouse lakehouse = firstRun();
     List<Row> before = lakehouse.read(Tables.SILVER).collectAsList();
 
-    Crashes.uncommitLastBatch(SilverJob.checkpoint(lakehouse));
+    Crashes.replayFrom(SilverJob.checkpoint(lakehouse), Crashes.newestTaggedBatch(lakehouse, Tables.SILVER));
     Crashes.dropLastDeltaCommit(lakehouse, Tables.SILVER);
     assertEquals(0, lakehouse.read(Tables.SILVER).count());
     SilverStats replay = Pipelines.silverOnce(lakehouse);

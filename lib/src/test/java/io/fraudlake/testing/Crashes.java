@@ -26,6 +26,25 @@ public final class Crashes {
     return Long.parseLong(newest.getFileName().toString());
   }
 
+  /**
+   * Deletes Spark's commits of micro-batch {@code batchId} and after, and the offsets logged after
+   * it, as if the process had died in {@code batchId}: the next start replays it.
+   */
+  public static void replayFrom(Path checkpoint, long batchId) {
+    deleteNumberedFrom(checkpoint.resolve("commits"), batchId);
+    deleteNumberedFrom(checkpoint.resolve("offsets"), batchId + 1);
+    ProcessRestart.forgetEverythingCommitted();
+  }
+
+  /** The micro-batch whose append is the newest commit of the table, from its tag. */
+  public static long newestTaggedBatch(Lakehouse lakehouse, String table) {
+    String tag = lakehouse.deltaTable(table).history(1).select("userMetadata").first().getString(0);
+    if (tag == null) {
+      throw new IllegalStateException("the newest commit of " + table + " carries no batch tag");
+    }
+    return Long.parseLong(tag.substring(tag.lastIndexOf(' ') + 1));
+  }
+
   /** Deletes the newest commit of a Delta table (path mode), as if its write had died before landing. */
   public static void dropLastDeltaCommit(Lakehouse lakehouse, String table) {
     Path log = lakehouse.path(table).resolve("_delta_log");
@@ -44,6 +63,17 @@ public final class Crashes {
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteNumberedFrom(Path dir, long first) {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().matches("\\d+")
+          && Long.parseLong(f.getFileName().toString()) >= first).toList()) {
+        delete(f);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
