@@ -128,13 +128,13 @@ public final class Lakehouse {
     }
   }
 
-  /** Creates an empty table with the given schema if it is not there yet (with lakehouse.checkpoint-interval). */
+  /** Creates an empty table with the given schema if it is not there yet (with its {@link #checkpointInterval}). */
   public void createIfMissing(String table, org.apache.spark.sql.types.StructType schema) {
     if (exists(table)) {
       return;
     }
     io.delta.tables.DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).addColumns(schema)
-        .property("delta.checkpointInterval", Integer.toString(config.integer("lakehouse.checkpoint-interval")));
+        .property("delta.checkpointInterval", Integer.toString(checkpointInterval(table)));
     if (catalogMode) {
       builder.tableName(qualifiedName(table));
     } else {
@@ -142,6 +142,24 @@ public final class Lakehouse {
     }
     builder.execute();
   }
+
+  /**
+   * The {@code delta.checkpointInterval} a table gets when a job creates it: {@code
+   * lakehouse.checkpoint-interval}, plus {@value #CHECKPOINT_STAGGER} for each contract table before
+   * it in {@link Tables#ALL}. Delta writes a checkpoint inside the commit that reaches a multiple of
+   * the interval, and {@code run} commits to bronze, silver, gold and the monitoring tables in every
+   * micro-batch: with one interval they would all checkpoint in the same micro-batch, which would
+   * take several times as long as the others.
+   */
+  public int checkpointInterval(String table) {
+    int interval = config.integer("lakehouse.checkpoint-interval");
+    if (interval < 1) {
+      throw new FraudLakeException("fraudlake.lakehouse.checkpoint-interval must be at least 1, got " + interval);
+    }
+    return interval + CHECKPOINT_STAGGER * Math.max(0, Tables.ALL.indexOf(table));
+  }
+
+  private static final int CHECKPOINT_STAGGER = 7;
 
   /**
    * Makes the contract table names usable in SQL. In path mode each existing Delta folder is

@@ -32,6 +32,31 @@ class LakehouseTest {
   }
 
   @Test
+  void tablesWrittenInTheSameMicroBatchCheckpointTheirLogsInDifferentOnes() {
+    Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig(java.util.Map.of("lakehouse.checkpoint-interval", "100")));
+    StructType schema = new StructType().add("TransactionID", DataTypes.StringType);
+    List<Integer> intervals = new java.util.ArrayList<>();
+    for (String table : Tables.ALL) {
+      lakehouse.createIfMissing(table, schema);
+      intervals.add(Integer.parseInt(lakehouse.deltaTable(table).detail().select("properties").first()
+          .<String, String>getJavaMap(0).get("delta.checkpointInterval")));
+    }
+    assertEquals(List.of(100, 107, 114, 121, 128, 135), intervals);
+    // Committing once per micro-batch from version 0, no two of them checkpoint in the same one for
+    // the first thousand micro-batches.
+    java.util.Set<Integer> checkpointed = new java.util.HashSet<>();
+    for (int interval : intervals) {
+      for (int version = interval; version <= 1000; version += interval) {
+        assertTrue(checkpointed.add(version), "two tables checkpoint at version " + version);
+      }
+    }
+
+    FraudLakeException e = assertThrows(FraudLakeException.class, () -> SharedSpark.lakehouse(
+        SharedSpark.freshConfig(java.util.Map.of("lakehouse.checkpoint-interval", "0"))).createIfMissing(Tables.GOLD, schema));
+    assertEquals("fraudlake.lakehouse.checkpoint-interval must be at least 1, got 0", e.getMessage());
+  }
+
+  @Test
   void readingAMissingTableNamesTheTableAndTheJobToRun() {
     Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig());
     FraudLakeException e = assertThrows(FraudLakeException.class, () -> lakehouse.read(Tables.SILVER));
