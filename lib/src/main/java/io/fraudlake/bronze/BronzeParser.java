@@ -71,6 +71,14 @@ public final class BronzeParser {
   }
 
   /**
+   * The future rule of {@link #futureReason} as a SQL condition: {@code eventTime} more than a day
+   * after {@code ingestedAt} (both SQL expressions).
+   */
+  public static String aheadOfIngest(String eventTime, String ingestedAt) {
+    return eventTime + " > " + ingestedAt + " + INTERVAL " + MAX_MILLIS_AHEAD_OF_INGEST / 1000 + " SECONDS";
+  }
+
+  /**
    * {@link #parse} without an ingest time ({@code ingested_at} NULL) and so without the rule that
    * needs one, which the caller applies with {@link #futureReason} once it stamps the rows. A stream
    * that parses outside {@code foreachBatch} has no driver-side batch time to put in the plan.
@@ -140,7 +148,7 @@ public final class BronzeParser {
         .append(" THEN '" + FUTURE_REASON + "'")
         .append(" WHEN _ts IS NULL THEN concat('event_timestamp is not ISO-8601 with a zone: ', _ts_text)")
         .append(" WHEN _ts < TIMESTAMP'2000-01-01 00:00:00' THEN 'event_timestamp before 2000-01-01'")
-        .append(" WHEN _ts > ingested_at + INTERVAL " + MAX_MILLIS_AHEAD_OF_INGEST / 1000 + " SECONDS THEN '" + FUTURE_REASON + "'");
+        .append(" WHEN ").append(aheadOfIngest("_ts", "ingested_at")).append(" THEN '" + FUTURE_REASON + "'");
     for (String field : List.of("card_country", "merchant_country")) {
       reason.append(" WHEN NOT ").append(missing(field)).append(" AND _t_").append(field).append(" <> 'STRING' THEN ")
           .append(wrongType(field, "string"));

@@ -88,9 +88,9 @@ public final class SilverEngine {
     // keeps: not a line quarantined, least of all one dated in the future, which would put every
     // later event behind the watermark.
     // A line that did not parse may have no card: it is keyed by "" and only echoed.
+    // In a stream, current_timestamp() is the micro-batch's time, the processor's ingest time.
     Column eventTime = echo
-        ? when(col("reason").isNull().and(col("event_timestamp").leq(expr(
-            "timestamp_millis(unix_millis(current_timestamp()) + " + BronzeParser.MAX_MILLIS_AHEAD_OF_INGEST + ")"))),
+        ? when(col("reason").isNull().and(expr("NOT (" + BronzeParser.aheadOfIngest("event_timestamp", "current_timestamp()") + ")")),
             col("event_timestamp"))
         : col("event_timestamp");
     Dataset<Row> watermarked = input

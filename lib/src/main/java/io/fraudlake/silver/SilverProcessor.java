@@ -172,16 +172,14 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     List<Row> waiting = new ArrayList<>();
     List<Row> late = new ArrayList<>();
     for (Row event : candidates) {
-      batchNewestMillis = Math.max(batchNewestMillis, Math.floorDiv(WindowFeatures.micros(event.get(TIME)), 1000L));
-    }
-    for (Row event : candidates) {
       String id = event.getString(ID);
+      long micros = WindowFeatures.micros(event.get(TIME));
+      batchNewestMillis = Math.max(batchNewestMillis, Math.floorDiv(micros, 1000L));
       // Every pending event's ID is among the IDs held, so this one look-up covers both.
       if (!inBatch.add(id) || ids.containsKey(id)) {
         out.add(SilverEngine.output(event, SilverEngine.DUPLICATE));
         continue;
       }
-      long micros = WindowFeatures.micros(event.get(TIME));
       ids.updateValue(id, micros);
       state.oldestId = Math.min(state.oldestId, micros);
       state.newestId = Math.max(state.newestId, micros);
