@@ -37,6 +37,8 @@ final class JobContext implements AutoCloseable {
   public void close() {
     // On Databricks the session belongs to the cluster; a task must not stop it.
     if (spark != null && config.flag("spark.stop-on-exit")) {
+      // A checkpoint cut short by the stop would only be written again later; letting it finish is cheaper.
+      io.fraudlake.spark.DeltaCheckpoints.awaitQueued(java.time.Duration.ofSeconds(60));
       spark.stop();
     }
   }

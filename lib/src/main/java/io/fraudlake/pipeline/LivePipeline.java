@@ -59,6 +59,8 @@ public final class LivePipeline implements AutoCloseable {
     long started = System.nanoTime();
     Feeders.claim(lakehouse, Tables.BRONZE, QUERY_NAME);
     Feeders.claim(lakehouse, Tables.SILVER, QUERY_NAME);
+    lakehouse.createIfMissing(Tables.BRONZE, BronzeParser.BRONZE_SCHEMA);
+    lakehouse.createIfMissing(Tables.QUARANTINE, BronzeParser.QUARANTINE_SCHEMA);
     lakehouse.createIfMissing(Tables.SILVER, SilverJob.SILVER_SCHEMA);
     SignatureCheck.require(SilverJob.SILVER_SCHEMA, Tables.SILVER, model.current());
     ScoringCheckpoint checkpoint = checkpointOf(lakehouse);

@@ -80,6 +80,9 @@ public final class DeltaWrites {
     try {
       target.save(writer.option("userMetadata", MARKER + appId + " " + version));
       saved = true;
+      if (!target.isName()) {
+        DeltaCheckpoints.afterCommit(spark, target.location());
+      }
     } finally {
       if (saved) {
         LAST_COMMITTED.merge(key, version, Math::max);

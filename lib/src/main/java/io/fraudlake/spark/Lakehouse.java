@@ -128,13 +128,22 @@ public final class Lakehouse {
     }
   }
 
-  /** Creates an empty table with the given schema if it is not there yet (with its {@link #checkpointInterval}). */
+  /**
+   * Creates an empty table with the given schema if it is not there yet, checkpointed every {@link
+   * #checkpointInterval} commits: by FraudLake off the write path ({@link DeltaCheckpoints}) in path
+   * mode with {@code lakehouse.background-checkpoints}, otherwise by Delta inside the commit.
+   */
   public void createIfMissing(String table, org.apache.spark.sql.types.StructType schema) {
     if (exists(table)) {
       return;
     }
-    io.delta.tables.DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).addColumns(schema)
-        .property("delta.checkpointInterval", Integer.toString(checkpointInterval(table)));
+    io.delta.tables.DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).addColumns(schema);
+    if (backgroundCheckpoints()) {
+      builder = builder.property("delta.checkpointInterval", Integer.toString(DeltaCheckpoints.DELTA_NEVER))
+          .property(DeltaCheckpoints.INTERVAL_PROPERTY, Integer.toString(checkpointInterval(table)));
+    } else {
+      builder = builder.property("delta.checkpointInterval", Integer.toString(checkpointInterval(table)));
+    }
     if (catalogMode) {
       builder.tableName(qualifiedName(table));
     } else {
@@ -144,12 +153,10 @@ public final class Lakehouse {
   }
 
   /**
-   * The {@code delta.checkpointInterval} a table gets when a job creates it: {@code
-   * lakehouse.checkpoint-interval}, plus {@value #CHECKPOINT_STAGGER} for each contract table before
-   * it in {@link Tables#ALL}. Delta writes a checkpoint inside the commit that reaches a multiple of
-   * the interval, and {@code run} commits to bronze, silver, gold and the monitoring tables in every
-   * micro-batch: with one interval they would all checkpoint in the same micro-batch, which would
-   * take several times as long as the others.
+   * Commits between two checkpoints of a table the jobs create: {@code lakehouse.checkpoint-interval},
+   * plus {@value #CHECKPOINT_STAGGER} for each contract table before it in {@link Tables#ALL}. {@code
+   * run} commits to bronze, silver, gold and the monitoring tables in every micro-batch: with one
+   * interval they would all be due for a checkpoint after the same micro-batch.
    */
   public int checkpointInterval(String table) {
     int interval = config.integer("lakehouse.checkpoint-interval");
@@ -160,6 +167,11 @@ public final class Lakehouse {
   }
 
   private static final int CHECKPOINT_STAGGER = 7;
+
+  /** Whether tables created now are checkpointed by {@link DeltaCheckpoints} (path mode only: a catalog's tables are its own). */
+  public boolean backgroundCheckpoints() {
+    return !catalogMode && config.flag("lakehouse.background-checkpoints");
+  }
 
   /**
    * Makes the contract table names usable in SQL. In path mode each existing Delta folder is

@@ -38,8 +38,10 @@ class LakehouseTest {
     List<Integer> intervals = new java.util.ArrayList<>();
     for (String table : Tables.ALL) {
       lakehouse.createIfMissing(table, schema);
-      intervals.add(Integer.parseInt(lakehouse.deltaTable(table).detail().select("properties").first()
-          .<String, String>getJavaMap(0).get("delta.checkpointInterval")));
+      java.util.Map<String, String> properties = lakehouse.deltaTable(table).detail().select("properties").first().getJavaMap(0);
+      intervals.add(Integer.parseInt(properties.get(DeltaCheckpoints.INTERVAL_PROPERTY)));
+      assertEquals(Integer.toString(Integer.MAX_VALUE), properties.get("delta.checkpointInterval"),
+          "Delta itself never checkpoints " + table + " inside a commit");
     }
     assertEquals(List.of(100, 107, 114, 121, 128, 135), intervals);
     // Committing once per micro-batch from version 0, no two of them checkpoint in the same one for
