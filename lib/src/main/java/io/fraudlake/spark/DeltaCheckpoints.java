@@ -1,5 +1,6 @@
 package io.fraudlake.spark;
 
+import io.fraudlake.FraudLakeException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -102,7 +103,7 @@ public final class DeltaCheckpoints {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new io.fraudlake.FraudLakeException(path + ": table property " + INTERVAL_PROPERTY + " must be a positive whole number, got '"
+    throw new FraudLakeException(path + ": table property " + INTERVAL_PROPERTY + " must be a positive whole number, got '"
         + value + "'");
   }
 }

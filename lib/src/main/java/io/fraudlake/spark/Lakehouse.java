@@ -137,12 +137,12 @@ public final class Lakehouse {
     if (exists(table)) {
       return;
     }
-    io.delta.tables.DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).addColumns(schema);
-    if (backgroundCheckpoints()) {
-      builder = builder.property("delta.checkpointInterval", Integer.toString(DeltaCheckpoints.DELTA_NEVER))
-          .property(DeltaCheckpoints.INTERVAL_PROPERTY, Integer.toString(checkpointInterval(table)));
-    } else {
-      builder = builder.property("delta.checkpointInterval", Integer.toString(checkpointInterval(table)));
+    int every = checkpointInterval(table);
+    boolean background = backgroundCheckpoints();
+    io.delta.tables.DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).addColumns(schema)
+        .property("delta.checkpointInterval", Integer.toString(background ? DeltaCheckpoints.DELTA_NEVER : every));
+    if (background) {
+      builder = builder.property(DeltaCheckpoints.INTERVAL_PROPERTY, Integer.toString(every));
     }
     if (catalogMode) {
       builder.tableName(qualifiedName(table));
