@@ -21,6 +21,10 @@ import org.apache.spark.sql.types.StructType;
  * Unknown fields are kept in {@code extra_fields}, a JSON object string (NULL when there are none):
  * lossless, readable in SQL with {@code from_json}/{@code get_json_object}, and no table feature
  * or schema change is needed when producers add fields.
+ *
+ * <p>Most lines are clean events, and for them the VARIANT is the expensive part: every typed read
+ * of a field builds a cast. {@link CleanLines} reads those in one pass of a streaming JSON parser
+ * first; only the other lines get the VARIANT and the checks that name their problem.
  */
 public final class BronzeParser {
   public static final List<String> KNOWN_FIELDS = List.of("TransactionID", "event_timestamp", "card_id",
@@ -50,13 +54,14 @@ public final class BronzeParser {
   // 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z in epoch milliseconds; outside that range an
   // epoch value is absurd anyway, and staying inside it keeps timestamp_millis from overflowing.
   private static final long MIN_MILLIS = 946_684_800_000L;
-  private static final long MAX_MILLIS = 4_102_444_800_000L;
+  static final long MAX_MILLIS = 4_102_444_800_000L;
   private static final String ISO_WITH_ZONE =
       "^\\\\d{4}-\\\\d{2}-\\\\d{2}[T ]\\\\d{2}:\\\\d{2}(:\\\\d{2}(\\\\.\\\\d{1,9})?)?(Z|[+-]\\\\d{2}:\\\\d{2})$";
 
   /** How far an event time may lie ahead of its ingest time. */
   public static final long MAX_MILLIS_AHEAD_OF_INGEST = 86_400_000L;
   static final String FUTURE_REASON = "event_timestamp more than one day after ingest time";
+  private static final String CLEAN_TIME = "timestamp_micros(_c_event_micros)";
 
   private BronzeParser() {}
 
@@ -84,7 +89,7 @@ public final class BronzeParser {
    * that parses outside {@code foreachBatch} has no driver-side batch time to put in the plan.
    */
   public static Dataset<Row> parseUnstamped(Dataset<Row> lines) {
-    return parse(lines, org.apache.spark.sql.functions.lit(null).cast(DataTypes.TimestampType));
+    return parse(lines, org.apache.spark.sql.functions.lit(null).cast(DataTypes.TimestampType), true);
   }
 
   /**
@@ -92,15 +97,19 @@ public final class BronzeParser {
    * bronze column, {@code raw}, and {@code reason} (NULL for a good row).
    */
   public static Dataset<Row> parse(Dataset<Row> lines, Timestamp ingestedAt) {
-    return parse(lines, BatchValues.timestamp(ingestedAt));
+    return parse(lines, BatchValues.timestamp(ingestedAt), true);
   }
 
-  private static Dataset<Row> parse(Dataset<Row> lines, Column ingestedAt) {
-    Dataset<Row> typed = lines
+  /**
+   * With {@code cleanPath}, lines {@link CleanEventParser} reads in one pass skip the VARIANT; without,
+   * every line takes the general path (the two agree on every clean line, which the tests check).
+   */
+  static Dataset<Row> parse(Dataset<Row> lines, Column ingestedAt, boolean cleanPath) {
+    Dataset<Row> typed = (cleanPath ? CleanLines.mark(lines) : CleanLines.none(lines))
         .withColumn("ingested_at", ingestedAt)
-        .withColumn("_v", expr("try_parse_json(value)"))
+        .withColumn("_v", expr("CASE WHEN NOT _clean THEN try_parse_json(value) END"))
         .withColumn("_kind", expr("schema_of_variant(_v)"))
-        .withColumn("_lenient_amt", expr("CASE WHEN _v IS NULL"
+        .withColumn("_lenient_amt", expr("CASE WHEN _v IS NULL AND NOT _clean"
             + " THEN from_json(value, 'TransactionAmt DOUBLE', map('mode', 'PERMISSIVE')).TransactionAmt END"));
     for (String field : KNOWN_FIELDS) {
       typed = typed.withColumn("_t_" + field, expr("schema_of_variant(variant_get(_v, '$." + field + "'))"));
@@ -156,21 +165,22 @@ public final class BronzeParser {
     reason.append(" WHEN NOT ").append(missing("isFraud")).append(" AND (_fraud IS NULL OR _fraud NOT IN (0, 1))")
         .append(" THEN concat('isFraud must be 0 or 1, got ', to_json(variant_get(_v, '$.isFraud')))")
         .append(" END");
+    String cleanReason = "CASE WHEN " + aheadOfIngest(CLEAN_TIME, "ingested_at") + " THEN '" + FUTURE_REASON + "' END";
 
     String known = KNOWN_FIELDS.stream().map(f -> "'" + f + "'").reduce((a, b) -> a + ", " + b).orElseThrow();
     return typed
-        .withColumn("reason", expr(reason.toString()))
+        .withColumn("reason", expr("CASE WHEN _clean THEN " + cleanReason + " ELSE " + reason + " END"))
         .select(
             col("value").as("raw"),
             col("reason"),
-            expr("try_variant_get(_v, '$.TransactionID', 'string')").as("TransactionID"),
-            col("_ts").as("event_timestamp"),
-            expr("try_variant_get(_v, '$.card_id', 'string')").as("card_id"),
-            col("_amt").as("TransactionAmt"),
-            expr("try_variant_get(_v, '$.ProductCD', 'string')").as("ProductCD"),
-            stringOrNull("card_country"),
-            stringOrNull("merchant_country"),
-            expr("CAST(_fraud AS INT)").as("isFraud"),
+            cleanOr("TransactionID", "try_variant_get(_v, '$.TransactionID', 'string')"),
+            cleanOr("event_timestamp", CLEAN_TIME, "_ts"),
+            cleanOr("card_id", "try_variant_get(_v, '$.card_id', 'string')"),
+            cleanOr("TransactionAmt", "_amt"),
+            cleanOr("ProductCD", "try_variant_get(_v, '$.ProductCD', 'string')"),
+            cleanOr("card_country", "CASE WHEN _t_card_country = 'STRING' THEN variant_get(_v, '$.card_country', 'string') END"),
+            cleanOr("merchant_country", "CASE WHEN _t_merchant_country = 'STRING' THEN variant_get(_v, '$.merchant_country', 'string') END"),
+            cleanOr("isFraud", "CAST(_fraud AS INT)"),
             expr("CASE WHEN startswith(_kind, 'OBJECT') THEN map_filter(try_cast(_v AS MAP<STRING, VARIANT>),"
                 + " (k, x) -> NOT array_contains(array(" + known + "), k)) END").as("_extra"),
             col("source_file"),
@@ -189,8 +199,12 @@ public final class BronzeParser {
     return parsed.filter(col("reason").isNotNull()).select("raw", "reason", "source_file", "ingested_at");
   }
 
-  private static Column stringOrNull(String field) {
-    return expr("CASE WHEN _t_" + field + " = 'STRING' THEN variant_get(_v, '$." + field + "', 'string') END").as(field);
+  private static Column cleanOr(String field, String general) {
+    return cleanOr(field, "_c_" + field, general);
+  }
+
+  private static Column cleanOr(String field, String clean, String general) {
+    return expr("CASE WHEN _clean THEN " + clean + " ELSE " + general + " END").as(field);
   }
 
   private static String missing(String field) {
