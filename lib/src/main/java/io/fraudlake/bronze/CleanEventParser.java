@@ -4,11 +4,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.spark.sql.catalyst.util.DateTimeUtils;
-import org.apache.spark.unsafe.types.UTF8String;
-import scala.Option;
 
 /**
  * Reads the bronze fields of a line that is a clean event, in one pass of a streaming JSON parser:
@@ -34,8 +33,10 @@ final class CleanEventParser {
   // parses the text, which is what makes the amount exact on both paths.
   private static final int MAX_NUMBER_DIGITS = 15;
   private static final long MIN_MICROS = 946_684_800_000_000L;
-  private static final Pattern ISO_SECONDS_WITH_ZONE =
-      Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?(Z|[+-]\\d{2}:\\d{2})");
+  private static final Pattern ISO_SECONDS_WITH_ZONE = Pattern.compile(
+      "(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2}):(\\d{2})(?:\\.(\\d{1,6}))?(Z|[+-](\\d{2}):(\\d{2}))");
+  /** What a fraction of n digits is multiplied by to give microseconds. */
+  private static final long[] MICROS_SCALE = {0, 100_000, 10_000, 1_000, 100, 10, 1};
   private static final JsonFactory JSON = new JsonFactory();
 
   /** A clean event's fields: the strings as written, the event time in microseconds since the epoch. */
@@ -136,11 +137,33 @@ final class CleanEventParser {
       long millis = Long.parseLong(digits);
       return millis <= BronzeParser.MAX_MILLIS ? millis * 1000 : -1;
     }
-    if (value == JsonToken.VALUE_STRING && ISO_SECONDS_WITH_ZONE.matcher(json.getText()).matches()) {
-      Option<Object> micros = DateTimeUtils.stringToTimestamp(UTF8String.fromString(json.getText()), ZoneOffset.UTC);
-      return micros.isDefined() ? (Long) micros.get() : -1;
+    if (value == JsonToken.VALUE_STRING) {
+      Matcher iso = ISO_SECONDS_WITH_ZONE.matcher(json.getText());
+      return iso.matches() ? isoMicros(iso) : -1;
     }
     return -1;
+  }
+
+  /**
+   * The instant of a matched ISO-8601 time. A date, time or offset out of range throws, and the line
+   * goes to the general path, which names the problem.
+   */
+  private static long isoMicros(Matcher iso) {
+    LocalDateTime local = LocalDateTime.of(number(iso, 1), number(iso, 2), number(iso, 3), number(iso, 4), number(iso, 5),
+        number(iso, 6));
+    String zone = iso.group(8);
+    ZoneOffset offset = zone.equals("Z") ? ZoneOffset.UTC
+        : ZoneOffset.ofHoursMinutes((zone.charAt(0) == '-' ? -1 : 1) * number(iso, 9), (zone.charAt(0) == '-' ? -1 : 1) * number(iso, 10));
+    long fraction = 0;
+    if (iso.group(7) != null) {
+      String digits = iso.group(7);
+      fraction = Long.parseLong(digits) * MICROS_SCALE[digits.length()];
+    }
+    return Math.addExact(Math.multiplyExact(local.toEpochSecond(offset), 1_000_000L), fraction);
+  }
+
+  private static int number(Matcher iso, int group) {
+    return Integer.parseInt(iso.group(group));
   }
 
   /** A plain non-negative number of at most 15 digits; NaN otherwise. */

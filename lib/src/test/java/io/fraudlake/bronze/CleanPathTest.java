@@ -41,6 +41,10 @@ class CleanPathTest {
       "{\"TransactionID\":\"T-6\",\"event_timestamp\":4102444800000,\"card_id\":\"c\",\"TransactionAmt\":0.1,\"ProductCD\":\"W\"}",
       // Spark's trim removes spaces only: a tab is an identifier, an empty country is still a string.
       BASE.replace("\"T-1\"", "\"\\t\"").replace("\"US\"", "\"\""),
+      BASE.replace("2024-03-10T10:00:00.123Z", "2024-12-31T23:59:59.5+14:00"),
+      BASE.replace("2024-03-10T10:00:00.123Z", "2024-06-01T00:00:00-00:30"),
+      BASE.replace("2024-03-10T10:00:00.123Z", "2024-06-01T12:00:00-05:00"),
+      BASE.replace("2024-03-10T10:00:00.123Z", "2024-06-01T12:00:00.000001+18:00"),
       // Far in the future is clean: the rule against it needs the ingest time and applies after either path.
       BASE.replace("\"2024-03-10T10:00:00.123Z\"", "\"2999-01-01T00:00:00Z\""));
 
@@ -64,6 +68,11 @@ class CleanPathTest {
       BASE.replace("\"2024-03-10T10:00:00.123Z\"", "\"2024-03-10T10:00:00.123456789Z\""),
       BASE.replace("\"2024-03-10T10:00:00.123Z\"", "\"2024-02-30T10:00:00Z\""),
       BASE.replace("\"2024-03-10T10:00:00.123Z\"", "\"1999-12-31T23:59:59Z\""),
+      BASE.replace("2024-03-10T10:00:00.123Z", "2024-06-01T12:00:00+18:30"),
+      BASE.replace("2024-03-10T10:00:00.123Z", "2024-06-01T12:00:00+05:75"),
+      BASE.replace("2024-03-10T10:00:00.123Z", "2024-06-01T24:00:00Z"),
+      BASE.replace("2024-03-10T10:00:00.123Z", "2024-06-01T12:00:60Z"),
+      BASE.replace("2024-03-10T10:00:00.123Z", "2023-02-29T12:00:00Z"),
       BASE.replace("\"2024-03-10T10:00:00.123Z\"", "\"2024-03-10T10:00:00\""),
       BASE.replace("\"2024-03-10T10:00:00.123Z\"", "946684799999"),
       BASE.replace("\"2024-03-10T10:00:00.123Z\"", "4102444800001"),
