@@ -27,10 +27,14 @@ import org.apache.spark.sql.streaming.Trigger;
  * events each are landed first, then {@code run} processes them available-now, one file per
  * micro-batch. Each file holds --batch-events / --rate seconds of event time, so every batch moves
  * the watermark and emits the events of the one before, as a live stream at that rate does.
+ * With --prefill-seconds, that much event time at --rate is landed before them in files of
+ * --prefill-file-events (ten batches' worth) and run untimed, so the timed batches find every card's
+ * window full, as in a stream that has run for longer than a window.
  * Reports the median and p90 of Spark's trigger time over the batches after the first --skip, the
  * implied per-event cost, and the process's CPU time per batch over the same batches; A/B comparisons of the engine use it because it repeats within a few percent.
  *
- * <p>Options: --batches 30 --batch-events 4000 --rate 2000 --cards 20000 --skip 5 --conf FILE
+ * <p>Options: --batches 30 --batch-events 4000 --rate 2000 --cards 20000 --skip 5 --prefill-seconds 0
+ * --prefill-file-events (10 × --batch-events) --conf FILE
  * --home DIR --out FILE.
  */
 public final class RunBatchCostBenchmark {
@@ -43,6 +47,8 @@ public final class RunBatchCostBenchmark {
     int rate = args.intValue("rate", 2000);
     int cards = args.intValue("cards", 20_000);
     int skip = args.intValue("skip", 5);
+    int prefillSeconds = args.intValue("prefill-seconds", 0);
+    int prefillFileEvents = args.intValue("prefill-file-events", 10 * batchEvents);
     if (skip < 1) {
       throw new IllegalArgumentException("--skip must be at least 1 (the first batch starts RocksDB and compiles the plan), got " + skip);
     }
@@ -58,7 +64,16 @@ public final class RunBatchCostBenchmark {
     try {
       Lakehouse lakehouse = new Lakehouse(spark, config);
       long startMs = Instant.now().minus(Duration.ofHours(1)).toEpochMilli();
-      new HistoryEvents(startMs, rate, cards).land(home, config.landingDir(), (long) batches * batchEvents, batchEvents);
+      HistoryEvents events = new HistoryEvents(startMs, rate, cards);
+      // The prefill fills the cards' windows (and the IDs' state) before the timed batches, in
+      // files of its own size, so that those batches see the state a stream running for longer
+      // than a window holds.
+      long prefillEvents = (long) (prefillSeconds * rate);
+      int prefillBatches = (int) ((prefillEvents + prefillFileEvents - 1) / prefillFileEvents);
+      if (prefillEvents > 0) {
+        events.land(home, config.landingDir(), prefillEvents, prefillFileEvents);
+      }
+      events.land(home, config.landingDir(), (long) batches * batchEvents, batchEvents);
       ScoringModel forest = BenchModels.fitForest(BenchModels.silverRows(spark, 100_000, 0, startMs / 1000));
       List<Long> triggerMs = new ArrayList<>();
       // The process's CPU time as each batch ended: on a machine as busy as the batches keep it, CPU
@@ -101,9 +116,10 @@ public final class RunBatchCostBenchmark {
       long[] timed;
       double cpuPerBatch;
       synchronized (triggerMs) {
-        timed = triggerMs.stream().skip(skip).mapToLong(Long::longValue).sorted().toArray();
+        int untimed = prefillBatches + skip;
+        timed = triggerMs.stream().skip(untimed).mapToLong(Long::longValue).sorted().toArray();
         cpuPerBatch = timed.length == 0 ? 0
-            : (cpuNanos.get(cpuNanos.size() - 1) - cpuNanos.get(skip - 1)) / 1e9 / (cpuNanos.size() - skip);
+            : (cpuNanos.get(cpuNanos.size() - 1) - cpuNanos.get(untimed - 1)) / 1e9 / (cpuNanos.size() - untimed);
       }
       if (timed.length == 0) {
         throw new IllegalStateException("no batch after the first " + skip + " to time (--batches " + batches + ")");
@@ -113,6 +129,8 @@ public final class RunBatchCostBenchmark {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("impl", "run_batch_cost");
       result.put("batch_events", batchEvents);
+      result.put("prefill_seconds", prefillSeconds);
+      result.put("prefill_batches", prefillBatches);
       result.put("batches_timed", timed.length);
       result.put("trigger_p50_s", p50);
       result.put("trigger_p90_s", p90);
