@@ -49,6 +49,10 @@ public final class RunBatchCostBenchmark {
     int skip = args.intValue("skip", 5);
     int prefillSeconds = args.intValue("prefill-seconds", 0);
     int prefillFileEvents = args.intValue("prefill-file-events", 10 * batchEvents);
+    if (prefillSeconds < 0 || prefillFileEvents < 1) {
+      throw new IllegalArgumentException("--prefill-seconds must be at least 0 and --prefill-file-events at least 1, got "
+          + prefillSeconds + " and " + prefillFileEvents);
+    }
     if (skip < 1) {
       throw new IllegalArgumentException("--skip must be at least 1 (the first batch starts RocksDB and compiles the plan), got " + skip);
     }
@@ -122,7 +126,8 @@ public final class RunBatchCostBenchmark {
             : (cpuNanos.get(cpuNanos.size() - 1) - cpuNanos.get(untimed - 1)) / 1e9 / (cpuNanos.size() - untimed);
       }
       if (timed.length == 0) {
-        throw new IllegalStateException("no batch after the first " + skip + " to time (--batches " + batches + ")");
+        throw new IllegalStateException("no batch after the first " + skip + " (and " + prefillBatches
+            + " of prefill) to time (--batches " + batches + ")");
       }
       double p50 = timed[(timed.length - 1) / 2] / 1000.0;
       double p90 = timed[(int) Math.ceil(0.9 * timed.length) - 1] / 1000.0;

@@ -61,7 +61,7 @@ public final class BronzeParser {
   /** How far an event time may lie ahead of its ingest time. */
   public static final long MAX_MILLIS_AHEAD_OF_INGEST = 86_400_000L;
   static final String FUTURE_REASON = "event_timestamp more than one day after ingest time";
-  private static final String CLEAN_TIME = "timestamp_micros(_c_event_micros)";
+  private static final String CLEAN_TIME = "timestamp_micros(_c_event_timestamp)";
 
   private BronzeParser() {}
 

@@ -19,14 +19,14 @@ import java.util.regex.Pattern;
  * path would give it and only its cost differs.
  */
 final class CleanEventParser {
-  static final int TRANSACTION_ID = 0;
-  static final int EVENT_TIME = 1;
-  static final int CARD_ID = 2;
-  static final int AMOUNT = 3;
-  static final int PRODUCT_CD = 4;
-  static final int CARD_COUNTRY = 5;
-  static final int MERCHANT_COUNTRY = 6;
-  static final int IS_FRAUD = 7;
+  private static final int TRANSACTION_ID = 0;
+  private static final int EVENT_TIME = 1;
+  private static final int CARD_ID = 2;
+  private static final int AMOUNT = 3;
+  private static final int PRODUCT_CD = 4;
+  private static final int CARD_COUNTRY = 5;
+  private static final int MERCHANT_COUNTRY = 6;
+  private static final int IS_FRAUD = 7;
   private static final int REQUIRED = 0b11111;
   private static final int MAX_LINE = 65_536;
   // 15 digits convert to the same double whether Spark divides its decimal by a power of ten or
@@ -39,7 +39,10 @@ final class CleanEventParser {
   private static final long[] MICROS_SCALE = {0, 100_000, 10_000, 1_000, 100, 10, 1};
   private static final JsonFactory JSON = new JsonFactory();
 
-  /** A clean event's fields: the strings as written, the event time in microseconds since the epoch. */
+  /**
+   * A clean event's fields, in {@link BronzeParser#KNOWN_FIELDS}'s order: the strings as written, the
+   * event time in microseconds since the epoch.
+   */
   record Event(String transactionId, long eventMicros, String cardId, double amount, String productCd,
       String cardCountry, String merchantCountry, Integer isFraud) {}
 
@@ -89,10 +92,11 @@ final class CleanEventParser {
           }
         }
         case IS_FRAUD -> {
-          if (value != JsonToken.VALUE_NUMBER_INT || !(json.getText().equals("0") || json.getText().equals("1"))) {
+          String text = json.getText();
+          if (value != JsonToken.VALUE_NUMBER_INT || !(text.equals("0") || text.equals("1"))) {
             return null;
           }
-          isFraud = json.getText().equals("1") ? 1 : 0;
+          isFraud = text.equals("1") ? 1 : 0;
         }
         default -> {
           if (value != JsonToken.VALUE_STRING) {
@@ -152,8 +156,8 @@ final class CleanEventParser {
     LocalDateTime local = LocalDateTime.of(number(iso, 1), number(iso, 2), number(iso, 3), number(iso, 4), number(iso, 5),
         number(iso, 6));
     String zone = iso.group(8);
-    ZoneOffset offset = zone.equals("Z") ? ZoneOffset.UTC
-        : ZoneOffset.ofHoursMinutes((zone.charAt(0) == '-' ? -1 : 1) * number(iso, 9), (zone.charAt(0) == '-' ? -1 : 1) * number(iso, 10));
+    int sign = zone.charAt(0) == '-' ? -1 : 1;
+    ZoneOffset offset = zone.equals("Z") ? ZoneOffset.UTC : ZoneOffset.ofHoursMinutes(sign * number(iso, 9), sign * number(iso, 10));
     long fraction = 0;
     if (iso.group(7) != null) {
       String digits = iso.group(7);

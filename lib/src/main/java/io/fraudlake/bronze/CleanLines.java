@@ -12,22 +12,13 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Marks the lines {@link CleanEventParser} reads in one pass and adds their fields, so that
  * {@link BronzeParser} builds a VARIANT and asks it for each field's type only for the others.
- * Appends {@code _clean} and one {@code _c_<field>} column per known field ({@code _c_event_micros}
- * for the event time) to the lines' own columns.
+ * Appends {@code _clean} and one {@code _c_<field>} column per known field (the event time in
+ * microseconds) to the lines' own columns.
  */
 final class CleanLines implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
   static final String CLEAN = "_clean";
-  private static final StructType FIELDS = new StructType()
-      .add(CLEAN, DataTypes.BooleanType, false)
-      .add("_c_TransactionID", DataTypes.StringType)
-      .add("_c_event_micros", DataTypes.LongType)
-      .add("_c_card_id", DataTypes.StringType)
-      .add("_c_TransactionAmt", DataTypes.DoubleType)
-      .add("_c_ProductCD", DataTypes.StringType)
-      .add("_c_card_country", DataTypes.StringType)
-      .add("_c_merchant_country", DataTypes.StringType)
-      .add("_c_isFraud", DataTypes.IntegerType);
+  private static final StructType FIELDS = fields();
 
   private final int valueIndex;
   private final int width;
@@ -35,6 +26,19 @@ final class CleanLines implements MapPartitionsFunction<Row, Row> {
   private CleanLines(StructType lines) {
     this.valueIndex = lines.fieldIndex("value");
     this.width = lines.size();
+  }
+
+  /**
+   * {@code _clean}, then {@code _c_<field>} for each of {@link BronzeParser#KNOWN_FIELDS} with its
+   * bronze type, except the event time: microseconds since the epoch, which need no object per row.
+   */
+  private static StructType fields() {
+    StructType fields = new StructType().add(CLEAN, DataTypes.BooleanType, false);
+    for (String field : BronzeParser.KNOWN_FIELDS) {
+      fields = fields.add("_c_" + field, field.equals("event_timestamp") ? DataTypes.LongType
+          : BronzeParser.BRONZE_SCHEMA.apply(field).dataType());
+    }
+    return fields;
   }
 
   /** {@code lines} (with a string column {@code value}) and the clean-event columns. */
