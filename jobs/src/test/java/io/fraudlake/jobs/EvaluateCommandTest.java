@@ -21,7 +21,7 @@ class EvaluateCommandTest {
   static void setUp() {
     // The command reuses the already running test session and must not stop it.
     SharedSpark.session();
-    mammography = SharedSpark.sharedDir().resolve("data/odds/mammography.csv").toString();
+    mammography = SharedSpark.oddsFile("mammography").toString();
     Path project = Path.of(System.getProperty("fraudlake.project.dir", ".."));
     common = new String[] {"--conf", project.resolve("conf/local.conf").toString(),
         "--home", SharedSpark.tempDir("evaluate-home").toString(), "--set", "spark.stop-on-exit=false"};

@@ -62,7 +62,7 @@ class IsolationForestPersistenceTest {
   @Test
   void worksInsideAPipelineThatIsSavedAndLoaded() throws IOException {
     Dataset<Row> raw = SharedSpark.session().read().option("comment", "#").option("inferSchema", "true")
-        .csv(SharedSpark.sharedDir().resolve("data/odds/mammography.csv").toString())
+        .csv(SharedSpark.oddsFile("mammography").toString())
         .cache();
     Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
         new VectorAssembler().setInputCols(new String[] {"_c0", "_c1", "_c2", "_c3", "_c4", "_c5"})

@@ -14,7 +14,7 @@ final class OddsData {
     Dataset<Row> raw = SharedSpark.session().read()
         .option("comment", "#")
         .option("inferSchema", "true")
-        .csv(SharedSpark.sharedDir().resolve("data/odds/" + name + ".csv").toString());
+        .csv(SharedSpark.oddsFile(name).toString());
     String[] columns = raw.columns();
     String label = columns[columns.length - 1];
     String[] features = Arrays.copyOf(columns, columns.length - 1);

@@ -68,8 +68,8 @@ public final class SharedSpark {
     return Path.of(System.getProperty("fraudlake.project.dir", "..")).toAbsolutePath().normalize();
   }
 
-  /** The shared/ folder beside the project (ODDS data sets), as surefire passes it. */
-  public static Path sharedDir() {
-    return Path.of(System.getProperty("fraudlake.shared.dir", "../../shared")).toAbsolutePath().normalize();
+  /** One of the ODDS data sets kept in the repository ({@code data/odds/<name>.csv}). */
+  public static Path oddsFile(String name) {
+    return projectDir().resolve("data/odds/" + name + ".csv");
   }
 }
