@@ -51,7 +51,7 @@ final class DemoCommand extends FraudLakeCommand {
     FraudLakeConfig config = context.config();
     DemoRun.prepareHome(config.home(), fresh);
     try (ModelRegistry registry = ModelRegistries.fromEnvironment(config, System.getenv())) {
-      DemoReport report = new DemoRun(context.lakehouse(), registry, System.getenv(), System.out).run(options);
+      DemoReport report = new DemoRun(context.lakehouse(), registry, System.out).run(options);
       System.out.println(report.render());
     }
     return 0;

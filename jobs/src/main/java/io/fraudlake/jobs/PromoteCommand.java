@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.registry.ModelRegistries;
 import io.fraudlake.registry.ModelRegistry;
+import io.fraudlake.scoring.ModelSources;
+import io.fraudlake.scoring.ModelStore;
 import io.fraudlake.training.Progress;
 import io.fraudlake.training.PromotionGate;
 import io.fraudlake.training.PromotionJob;
@@ -63,7 +65,7 @@ final class PromoteCommand extends FraudLakeCommand {
           + " without any evaluation");
     }
     try (ModelRegistry registry = ModelRegistries.fromEnvironment(config, System.getenv())) {
-      PromotionJob job = new PromotionJob(context.lakehouse(), registry, config.home().resolve("model-cache"),
+      PromotionJob job = new PromotionJob(context.lakehouse(), new ModelStore(registry, ModelSources.cacheDir(config)),
           Progress.to(out, "promote"));
       PromotionJob.Result result = job.promote(modelName, from, toAlias, gate, evaluationWindow, force);
       if (!result.changed()) {

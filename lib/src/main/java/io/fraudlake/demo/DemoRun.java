@@ -9,9 +9,12 @@ import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.generate.GeneratorOptions;
 import io.fraudlake.generate.TransactionGenerator;
 import io.fraudlake.registry.ModelRegistry;
+import io.fraudlake.registry.ModelUri;
 import io.fraudlake.scoring.GoldSchema;
 import io.fraudlake.scoring.ModelSources;
+import io.fraudlake.scoring.ModelStore;
 import io.fraudlake.scoring.ProductionModel;
+import io.fraudlake.scoring.RegistryModelSource;
 import io.fraudlake.scoring.ScoringStatus;
 import io.fraudlake.scoring.ScoringStream;
 import io.fraudlake.silver.SilverJob;
@@ -31,7 +34,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
@@ -49,14 +51,12 @@ public final class DemoRun {
   private static final String LABEL = "isFraud";
 
   private final Lakehouse lakehouse;
-  private final ModelRegistry registry;
-  private final Map<String, String> env;
+  private final ModelStore models;
   private final PrintStream out;
 
-  public DemoRun(Lakehouse lakehouse, ModelRegistry registry, Map<String, String> env, PrintStream out) {
+  public DemoRun(Lakehouse lakehouse, ModelRegistry registry, PrintStream out) {
     this.lakehouse = lakehouse;
-    this.registry = registry;
-    this.env = env;
+    this.models = new ModelStore(registry, ModelSources.cacheDir(lakehouse.config()));
     this.out = out;
   }
 
@@ -108,7 +108,7 @@ public final class DemoRun {
       out.println(String.format(Locale.ROOT, "[4/%d] train: fitting %d trees on the earlier %.0f%% of silver, "
           + "evaluating on the rest ...", STAGES, config.integer("model.trees"), 100 * config.decimal("model.train-fraction")));
       // The training job's own step lines would break the one-line-per-stage display.
-      return new TrainingJob(lakehouse, registry, Progress.silent())
+      return new TrainingJob(lakehouse, models, Progress.silent())
           .run(TrainingSettings.fromConfig(config), "challenger", config.string("scoring.alias"));
     }, t -> String.format(Locale.ROOT, "%s version %d @%s, ROC-AUC %.4f, PR-AUC %.4f", t.modelName(), t.version(),
         String.join(" @", t.aliases()), t.metrics().get("roc_auc"), t.metrics().get("pr_auc")));
@@ -116,7 +116,7 @@ public final class DemoRun {
     String prodUri = ModelSources.defaultUri(config);
     ScoringStatus status = ScoringStatus.silent();
     stage(5, "score", () -> {
-      ProductionModel model = ProductionModel.load(ModelSources.choose(config, null, prodUri, env),
+      ProductionModel model = ProductionModel.load(new RegistryModelSource(models, ModelUri.parse(prodUri)),
           config.duration("scoring.alias-check-interval"));
       StreamingQuery query = new ScoringStream(lakehouse, model, status).start(true);
       ScoringStream.await(query, status);

@@ -108,6 +108,12 @@ abstract class ArtifactRepository {
     for (Entry e : list(dir)) {
       String rel = ArtifactPaths.normalize(e.path());
       String name = rel.substring(rel.lastIndexOf('/') + 1);
+      String expected = ArtifactPaths.join(dir, name);
+      // Listings may come from a server: every entry must be a direct child of the folder listed.
+      if (!rel.equals(expected) || name.isEmpty() || name.equals(".")) {
+        throw new FraudLakeException("refusing to download artifact '" + e.path() + "' listed under '" + dir
+            + "' of " + rootUri() + ": it is not a file or folder inside it");
+      }
       if (e.isDirectory()) {
         downloadTree(rel, destination.resolve(name));
       } else {

@@ -66,8 +66,12 @@ final class HttpArtifactRepository extends ArtifactRepository {
         request, MlflowArtifacts.ListArtifacts.Response.newBuilder());
     List<Entry> out = new ArrayList<>();
     for (MlflowArtifacts.FileInfo f : response.getFilesList()) {
-      // The proxy answers with names relative to the listed directory.
-      String name = f.getPath().substring(f.getPath().lastIndexOf('/') + 1);
+      // The proxy answers with names relative to the listed directory; anything else is refused.
+      String name = f.getPath();
+      if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\\")) {
+        throw new FraudLakeException("the MLflow server listed artifact '" + name + "' under '"
+            + ArtifactPaths.join(rootPath, relDir) + "', which is not a name inside that folder; refusing to download it");
+      }
       out.add(new Entry(ArtifactPaths.join(relDir, name), f.getIsDir()));
     }
     return out;

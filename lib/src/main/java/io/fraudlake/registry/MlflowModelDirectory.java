@@ -98,7 +98,16 @@ public final class MlflowModelDirectory {
   @SuppressWarnings("unchecked")
   public Path sparkModelPath() {
     Map<String, Object> spark = (Map<String, Object>) ((Map<String, Object>) mlmodel.get("flavors")).get("spark");
-    return directory.resolve(String.valueOf(spark.getOrDefault("model_data", SPARK_MODEL_DIR)));
+    String modelData = String.valueOf(spark.getOrDefault("model_data", SPARK_MODEL_DIR));
+    // The MLmodel file may come from a server: its path must stay inside the model directory.
+    Path base = directory.toAbsolutePath().normalize();
+    Path resolved = base.resolve(modelData).normalize();
+    if (modelData.startsWith("/") || modelData.contains("\\") || Path.of(modelData).isAbsolute()
+        || !resolved.startsWith(base) || resolved.equals(base)) {
+      throw new FraudLakeException("the MLflow model at " + directory + " puts its Spark model at '" + modelData
+          + "', outside its own folder; refusing to load it");
+    }
+    return resolved;
   }
 
   public Signature signature() {

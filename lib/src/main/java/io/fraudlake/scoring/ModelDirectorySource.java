@@ -1,16 +1,12 @@
 package io.fraudlake.scoring;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.registry.MlflowModelDirectory;
 import io.fraudlake.training.FeatureReference;
-import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.ml.Transformer;
@@ -94,15 +90,12 @@ public final class ModelDirectorySource implements ModelSource {
   }
 
   /**
-   * Loads any Spark ML transformer from its saved folder: the class named in the folder's metadata
-   * has the static {@code load(String)} every MLReadable companion provides.
+   * Loads a Spark ML transformer from its saved folder, once {@link ModelClasses} has allowed every
+   * class it names: the class in the folder's metadata has the static {@code load(String)} every
+   * MLReadable companion provides.
    */
   public static Transformer loadTransformer(Path dir) {
-    Path metadata = dir.resolve("metadata");
-    if (!Files.isDirectory(metadata)) {
-      throw new FraudLakeException("not a saved Spark ML model (no metadata/ folder): " + dir);
-    }
-    String className = modelClass(metadata);
+    String className = ModelClasses.require(dir);
     try {
       Object model = Class.forName(className).getMethod("load", String.class).invoke(null, dir.toString());
       if (!(model instanceof Transformer transformer)) {
@@ -116,22 +109,6 @@ public final class ModelDirectorySource implements ModelSource {
     } catch (InvocationTargetException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new FraudLakeException("cannot load the model in " + dir + ": " + cause.getMessage(), cause);
-    }
-  }
-
-  private static String modelClass(Path metadata) {
-    try (Stream<Path> parts = Files.list(metadata)) {
-      Path part = parts.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().findFirst()
-          .orElseThrow(() -> new FraudLakeException("empty model metadata folder: " + metadata));
-      String firstLine = Files.readAllLines(part).stream().filter(l -> !l.isBlank()).findFirst()
-          .orElseThrow(() -> new FraudLakeException("empty model metadata: " + part));
-      JsonNode json = new ObjectMapper().readTree(firstLine);
-      if (!json.hasNonNull("class")) {
-        throw new FraudLakeException("model metadata names no class: " + part);
-      }
-      return json.get("class").asText();
-    } catch (IOException e) {
-      throw new FraudLakeException("cannot read model metadata in " + metadata + ": " + e.getMessage(), e);
     }
   }
 }

@@ -20,7 +20,16 @@ public final class ModelSources {
       return ModelDirectorySource.of(modelPath, config.string("model.name"));
     }
     ModelUri uri = ModelUri.parse(modelUri != null ? modelUri : defaultUri(config));
-    return new RegistryModelSource(ModelRegistries.fromEnvironment(config, env), uri, config.home().resolve("model-cache"));
+    return new RegistryModelSource(store(config, env), uri);
+  }
+
+  /** The model store of the registry the environment selects, with the runtime folder's model cache. */
+  public static ModelStore store(FraudLakeConfig config, Map<String, String> env) {
+    return new ModelStore(ModelRegistries.fromEnvironment(config, env), cacheDir(config));
+  }
+
+  public static Path cacheDir(FraudLakeConfig config) {
+    return config.home().resolve("model-cache");
   }
 
   public static String defaultUri(FraudLakeConfig config) {

@@ -8,7 +8,7 @@ import io.fraudlake.registry.ModelVersionInfo;
 import io.fraudlake.registry.RegisteredModelInfo;
 import io.fraudlake.registry.RunInfo;
 import io.fraudlake.registry.Signature;
-import java.nio.file.Path;
+import io.fraudlake.scoring.ModelStore;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -73,10 +73,10 @@ public final class ModelCatalog {
   }
 
   /** One version: where it lives, its signature, the run's parameters and metrics. */
-  public List<String> show(String modelUri, Path modelCache) {
+  public List<String> show(String modelUri, ModelStore models) {
     ModelUri uri = ModelUri.parse(modelUri);
-    ModelVersionInfo version = registry.resolve(uri);
-    Signature signature = RegisteredModels.signature(registry, version, modelCache);
+    ModelVersionInfo version = models.resolve(uri);
+    Signature signature = models.signature(version);
     List<String> lines = new ArrayList<>();
     lines.add(uri + " = " + version.uri());
     lines.add("  aliases    " + (version.aliases().isEmpty() ? "-" : version.aliases().stream().sorted().map(a -> "@" + a).collect(Collectors.joining(" "))));

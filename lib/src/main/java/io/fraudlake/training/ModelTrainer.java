@@ -49,9 +49,12 @@ public final class ModelTrainer {
     return pipeline(settings).fit(train.select(ModelFeatures.columns()));
   }
 
-  /** The forest at the end of a fitted pipeline. */
-  public static IsolationForestModel forest(PipelineModel model) {
-    Transformer[] stages = model.stages();
+  /** The forest at the end of a fitted pipeline (or the forest itself). */
+  public static IsolationForestModel forest(Transformer model) {
+    if (model instanceof IsolationForestModel forest) {
+      return forest;
+    }
+    Transformer[] stages = model instanceof PipelineModel pipeline ? pipeline.stages() : new Transformer[0];
     if (stages.length == 0 || !(stages[stages.length - 1] instanceof IsolationForestModel forest)) {
       throw new FraudLakeException("the model is not a FraudLake pipeline ending in an Isolation Forest");
     }

@@ -8,9 +8,11 @@ import io.fraudlake.evaluation.EvaluationReport;
 import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.registry.ModelUri;
 import io.fraudlake.registry.ModelVersionInfo;
+import io.fraudlake.scoring.ModelStore;
+import io.fraudlake.scoring.ScoringModel;
+import io.fraudlake.scoring.SignatureCheck;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -26,14 +28,14 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class PromotionJob {
   private final Lakehouse lakehouse;
+  private final ModelStore models;
   private final ModelRegistry registry;
-  private final Path modelCache;
   private final Progress progress;
 
-  public PromotionJob(Lakehouse lakehouse, ModelRegistry registry, Path modelCache, Progress progress) {
+  public PromotionJob(Lakehouse lakehouse, ModelStore models, Progress progress) {
     this.lakehouse = lakehouse;
-    this.registry = registry;
-    this.modelCache = modelCache;
+    this.models = models;
+    this.registry = models.registry();
     this.progress = progress;
   }
 
@@ -118,10 +120,10 @@ public final class PromotionJob {
 
   private double rocAuc(ModelVersionInfo version, String label, Dataset<Row> recent) {
     return progress.step("scoring " + label + " on the window", () -> {
-      LoadedModel model = RegisteredModels.load(registry, version, modelCache);
-      model.requireCompatible(recent.schema(), Tables.SILVER);
-      Dataset<Row> scored = model.pipeline().transform(recent);
-      return EvaluationReport.compute(scored, ModelTrainer.forest(model.pipeline()).threshold()).rocAuc();
+      ScoringModel model = models.load(version);
+      SignatureCheck.require(recent.schema(), Tables.SILVER, model);
+      Dataset<Row> scored = model.transformer().transform(recent);
+      return EvaluationReport.compute(scored, ModelTrainer.forest(model.transformer()).threshold()).rocAuc();
     }, auc -> String.format(Locale.ROOT, "ROC-AUC %.4f", auc));
   }
 

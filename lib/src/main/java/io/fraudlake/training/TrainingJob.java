@@ -13,6 +13,8 @@ import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.registry.ModelVersionInfo;
 import io.fraudlake.registry.RunStatus;
 import io.fraudlake.registry.Signature;
+import io.fraudlake.scoring.ModelStore;
+import io.fraudlake.scoring.ScoringModel;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
 import java.io.IOException;
@@ -50,13 +52,18 @@ public final class TrainingJob {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+  /** How many evaluation rows the registered copy must score exactly as the trained model did. */
+  static final int READ_BACK_ROWS = 1_000;
+
   private final Lakehouse lakehouse;
+  private final ModelStore models;
   private final ModelRegistry registry;
   private final Progress progress;
 
-  public TrainingJob(Lakehouse lakehouse, ModelRegistry registry, Progress progress) {
+  public TrainingJob(Lakehouse lakehouse, ModelStore models, Progress progress) {
     this.lakehouse = lakehouse;
-    this.registry = registry;
+    this.models = models;
+    this.registry = models.registry();
     this.progress = progress;
   }
 
@@ -129,6 +136,8 @@ public final class TrainingJob {
       ModelVersionInfo version = progress.step("registering " + settings.modelName(), () -> {
         boolean hasProd = registry.createRegisteredModel(settings.modelName()).aliases().containsKey(prodAlias);
         ModelVersionInfo v = registry.createModelVersion(settings.modelName(), runId, MODEL_ARTIFACT);
+        // No alias points at a version before the registered copy has proved to be the model trained.
+        requireSameScores(model, v, labelled);
         registry.setAlias(settings.modelName(), alias, v.version());
         aliases.add(alias);
         if (!hasProd && !alias.equals(prodAlias)) {
@@ -143,6 +152,30 @@ public final class TrainingJob {
           windows.train(), windows.evaluation(), metrics, report.summaryLines(), reportDir, plots, registry.describe());
     } finally {
       scored.unpersist(false);
+    }
+  }
+
+  /**
+   * Loads {@code version} back from the registry the way {@code score} will, and checks that it
+   * scores {@value #READ_BACK_ROWS} evaluation rows exactly as the model in memory does: an upload
+   * or a download that changed the model fails the run here.
+   */
+  private void requireSameScores(PipelineModel trained, ModelVersionInfo version, Dataset<Row> evaluation) {
+    List<Column> order = new ArrayList<>();
+    order.add(col(ModelFeatures.EVENT_TIME));
+    ModelFeatures.NAMES.forEach(name -> order.add(col(name)));
+    // One fixed, local set of rows, so both models see the same rows in the same order.
+    List<Row> rows = evaluation.orderBy(order.toArray(Column[]::new)).limit(READ_BACK_ROWS).collectAsList();
+    Dataset<Row> sample = evaluation.sparkSession().createDataFrame(rows, evaluation.schema());
+    ScoringModel registered = models.load(version);
+    List<Row> expected = trained.transform(sample).select(ModelFeatures.SCORE).collectAsList();
+    List<Row> actual = registered.transformer().transform(sample).select(ModelFeatures.SCORE).collectAsList();
+    for (int i = 0; i < expected.size(); i++) {
+      if (i >= actual.size() || !expected.get(i).equals(actual.get(i))) {
+        throw new FraudLakeException(version.uri() + " as read back from " + registry.describe()
+            + " does not score like the model trained: the row at " + rows.get(i).get(0) + " gets "
+            + (i < actual.size() ? actual.get(i).get(0) : "no score") + " instead of " + expected.get(i).get(0));
+      }
     }
   }
 

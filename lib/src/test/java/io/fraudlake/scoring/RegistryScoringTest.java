@@ -65,8 +65,8 @@ class RegistryScoringTest {
       long v2 = register(registry, work, 2);
       registry.setAlias(NAME, "prod", v1);
 
-      RegistryModelSource real = new RegistryModelSource(registry, ModelUri.parse("models:/" + NAME + "@prod"),
-          config.home().resolve("model-cache"));
+      RegistryModelSource real = new RegistryModelSource(new ModelStore(registry, ModelSources.cacheDir(config)),
+          ModelUri.parse("models:/" + NAME + "@prod"));
       AtomicInteger asked = new AtomicInteger();
       // Asked at load, then before each batch: the alias moves before batch 1, the server dies before batch 2.
       ModelSource source = new ModelSource() {
@@ -120,5 +120,46 @@ class RegistryScoringTest {
 
     assertTrue(e.getMessage().startsWith("cannot load the model models:/" + NAME + "@prod ("), e.getMessage());
     assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
+  }
+
+  /**
+   * The registry fails in the middle of a model download: at start the job refuses with one line;
+   * during a hot reload the model in hand keeps scoring and the new version is loaded once the
+   * registry is back. No half-downloaded version is ever cached or used.
+   */
+  @Test
+  void aRegistryFailingMidDownloadNeverYieldsAHalfModel() throws Exception {
+    FraudLakeConfig config = SharedSpark.freshConfig();
+    try (InProcessMlflowServer server = InProcessMlflowServer.start(null)) {
+      Map<String, String> env = Map.of(ModelRegistries.TRACKING_URI, server.url());
+      ModelRegistry registry = ModelRegistries.fromEnvironment(config, env);
+      Path work = SharedSpark.tempDir("mlflow-models");
+      long v1 = register(registry, work, 1);
+      long v2 = register(registry, work, 2);
+      registry.setAlias(NAME, "prod", v1);
+
+      server.failDownloadsAfter(2, 0);
+      FraudLakeException atStart = assertThrows(ModelSourceUnavailableException.class,
+          () -> ProductionModel.load(ModelSources.choose(config, null, null, env), Duration.ZERO));
+      assertTrue(atStart.getMessage().startsWith("cannot load the model models:/" + NAME + "@prod (MLflow server at "
+          + server.url() + "): cannot download models:/" + NAME + "/1 from MLflow server at " + server.url()), atStart.getMessage());
+      assertTrue(!atStart.getMessage().contains("\n"), "one line: " + atStart.getMessage());
+      server.heal();
+
+      ProductionModel model = ProductionModel.load(ModelSources.choose(config, null, null, env), Duration.ZERO);
+      assertEquals("1", model.current().version());
+      registry.setAlias(NAME, "prod", v2);
+      server.failDownloadsAfter(3, 503);
+      assertTrue(!model.checkForNewVersion(), "the new version could not be loaded");
+      assertEquals("1", model.current().version(), "still scoring with the model in hand");
+      assertEquals(1, model.outagesReported());
+      Path cachedV2 = new ModelStore(registry, ModelSources.cacheDir(config)).registryFolder().resolve(NAME).resolve("2");
+      assertTrue(!Files.exists(cachedV2), "nothing of version 2 cached");
+
+      server.heal();
+      assertTrue(model.checkForNewVersion());
+      assertEquals("2", model.current().version());
+      assertTrue(Files.isRegularFile(cachedV2.resolve(ModelCache.MANIFEST)));
+    }
   }
 }

@@ -12,6 +12,8 @@ import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.registry.RunInfo;
 import io.fraudlake.registry.RunStatus;
 import io.fraudlake.registry.testing.InProcessMlflowServer;
+import io.fraudlake.scoring.ModelStore;
+import io.fraudlake.scoring.ScoringModel;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.testing.SharedSpark;
 import java.util.List;
@@ -33,7 +35,8 @@ class MlflowTrainingTest {
         ModelRegistry registry = ModelRegistries.fromEnvironment(config,
             Map.of("MLFLOW_TRACKING_URI", server.url(), "MLFLOW_TRACKING_TOKEN", "test-token"))) {
       assertTrue(registry.describe().contains(server.url()), registry.describe());
-      TrainingJob job = new TrainingJob(lakehouse, registry, Progress.to(System.out, "mlflow-train"));
+      TrainingJob job = new TrainingJob(lakehouse, new ModelStore(registry, SharedSpark.tempDir("cache")),
+          Progress.to(System.out, "mlflow-train"));
 
       TrainingResult first = job.run(TrainingSettings.fromConfig(config), "challenger", "prod");
       assertEquals(1, first.version());
@@ -58,11 +61,12 @@ class MlflowTrainingTest {
       assertEquals(2, second.version());
       assertEquals(List.of("challenger"), second.aliases());
 
-      LoadedModel loaded = RegisteredModels.load(registry, "models:/fraud_isolation_forest@challenger", SharedSpark.tempDir("cache"));
-      assertEquals(2, loaded.version());
-      assertEquals(ModelFeatures.NAMES, loaded.signature().inputNames());
+      ModelStore models = new ModelStore(registry, SharedSpark.tempDir("cache"));
+      ScoringModel loaded = models.load("models:/fraud_isolation_forest@challenger");
+      assertEquals("2", loaded.version());
+      assertEquals(ModelFeatures.NAMES, loaded.featureColumns());
 
-      PromotionJob promotion = new PromotionJob(lakehouse, registry, SharedSpark.tempDir("cache"), Progress.silent());
+      PromotionJob promotion = new PromotionJob(lakehouse, models, Progress.silent());
       FraudLakeException refused = assertThrows(FraudLakeException.class, () -> promotion.promote(
           "fraud_isolation_forest", "challenger", "prod", new PromotionGate(0.999, 0.005),
           PromotionJob.EvaluationWindow.afterTrainFraction(0.8), false));

@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.registry.LocalModelRegistry;
+import io.fraudlake.scoring.ModelSources;
+import io.fraudlake.scoring.ModelStore;
+import io.fraudlake.scoring.ScoringModel;
+import io.fraudlake.scoring.SignatureCheck;
 import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.registry.RunInfo;
 import io.fraudlake.registry.RunStatus;
@@ -51,8 +55,12 @@ class TrainingEndToEndTest {
     registry = new LocalModelRegistry(config);
   }
 
+  private ModelStore models() {
+    return new ModelStore(registry, ModelSources.cacheDir(config));
+  }
+
   private TrainingJob job() {
-    return new TrainingJob(lakehouse, registry, Progress.silent());
+    return new TrainingJob(lakehouse, models(), Progress.silent());
   }
 
   @Test
@@ -100,12 +108,12 @@ class TrainingEndToEndTest {
   @Test
   @Order(2)
   void theLoadedModelCarriesItsSignatureAndScoresSilver() {
-    LoadedModel model = RegisteredModels.load(registry, "models:/fraud_isolation_forest@prod", SharedSpark.tempDir("cache"));
-    assertEquals(1, model.version());
-    assertEquals(ModelFeatures.NAMES, model.signature().inputNames());
-    model.requireCompatible(lakehouse.read(Tables.SILVER).schema(), Tables.SILVER);
+    ScoringModel model = models().load("models:/fraud_isolation_forest@prod");
+    assertEquals("1", model.version());
+    assertEquals(ModelFeatures.NAMES, model.featureColumns());
+    SignatureCheck.require(lakehouse.read(Tables.SILVER).schema(), Tables.SILVER, model);
     assertEquals(lakehouse.read(Tables.SILVER).count(),
-        model.pipeline().transform(lakehouse.read(Tables.SILVER)).where("fraud_score > 0").count());
+        model.transformer().transform(lakehouse.read(Tables.SILVER)).where("fraud_score > 0").count());
   }
 
   @Test
@@ -121,7 +129,7 @@ class TrainingEndToEndTest {
   @Test
   @Order(4)
   void aGateFailureNamesTheNumbersAndLeavesProdWhereItIs() {
-    PromotionJob promotion = new PromotionJob(lakehouse, registry, SharedSpark.tempDir("cache"), Progress.silent());
+    PromotionJob promotion = new PromotionJob(lakehouse, models(), Progress.silent());
     FraudLakeException refused = assertThrows(FraudLakeException.class, () -> promotion.promote("fraud_isolation_forest",
         "challenger", "prod", new PromotionGate(0.999, 0.005), PromotionJob.EvaluationWindow.afterTrainFraction(0.8), false));
     assertTrue(refused.getMessage().matches("promotion refused: challenger v2 ROC-AUC 0\\.\\d{4} is below the minimum 0\\.9990 .*"),
@@ -133,7 +141,7 @@ class TrainingEndToEndTest {
   @Test
   @Order(5)
   void promotionThroughTheGateMovesProd() {
-    PromotionJob promotion = new PromotionJob(lakehouse, registry, SharedSpark.tempDir("cache"), Progress.silent());
+    PromotionJob promotion = new PromotionJob(lakehouse, models(), Progress.silent());
     // A generous tolerance: two seeds of the same forest may differ by a little on a small window.
     PromotionJob.Result result = promotion.promote("fraud_isolation_forest", "challenger", "prod",
         new PromotionGate(0.6, 0.2), PromotionJob.EvaluationWindow.last(Duration.ofMinutes(15)), false);
@@ -151,7 +159,7 @@ class TrainingEndToEndTest {
   @Test
   @Order(6)
   void forceSkipsTheGateAndAMissingAliasIsAClearError() {
-    PromotionJob promotion = new PromotionJob(lakehouse, registry, SharedSpark.tempDir("cache"), Progress.silent());
+    PromotionJob promotion = new PromotionJob(lakehouse, models(), Progress.silent());
     registry.setAlias("fraud_isolation_forest", "challenger", 1);
     PromotionJob.Result forced = promotion.promote("fraud_isolation_forest", "challenger", "prod",
         new PromotionGate(0.999, 0.0), PromotionJob.EvaluationWindow.afterTrainFraction(0.8), true);
@@ -172,7 +180,7 @@ class TrainingEndToEndTest {
     assertTrue(text.contains("@challenger -> v1") && text.contains("@prod -> v1"), text);
     assertTrue(lines.stream().anyMatch(l -> l.trim().startsWith("2 ") && l.contains(second.runId())), text);
 
-    String shown = String.join("\n", new ModelCatalog(registry).show("models:/fraud_isolation_forest/2", SharedSpark.tempDir("cache")));
+    String shown = String.join("\n", new ModelCatalog(registry).show("models:/fraud_isolation_forest/2", models()));
     assertTrue(shown.contains("signature  (8 inputs -> 2 outputs)"), shown);
     assertTrue(shown.contains("is_high_value_txn") && shown.contains("integer"), shown);
     assertTrue(shown.contains("num_trees") && shown.contains("roc_auc"), shown);

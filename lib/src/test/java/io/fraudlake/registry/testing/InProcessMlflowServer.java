@@ -103,6 +103,11 @@ public final class InProcessMlflowServer implements AutoCloseable {
   private final List<String> requestLog = Collections.synchronizedList(new ArrayList<>());
   private final List<String> authorizationHeaders = Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger failuresToInject = new AtomicInteger();
+  /** Artifact downloads still served before the rest fail with {@link #downloadFailure}; negative = never fail. */
+  private final AtomicInteger downloadsBeforeFailure = new AtomicInteger(-1);
+  private volatile int downloadFailure;
+  /** An extra entry every artifact listing shows, as a hostile or broken server might; null = none. */
+  private volatile MlflowArtifacts.FileInfo extraListing;
   private volatile int injectedStatus = 503;
 
   private final Map<String, Service.Experiment.Builder> experiments = new LinkedHashMap<>();
@@ -167,6 +172,34 @@ public final class InProcessMlflowServer implements AutoCloseable {
   public void failNext(int count, int status) {
     injectedStatus = status;
     failuresToInject.set(count);
+  }
+
+  /**
+   * After {@code succeeding} more artifact downloads, every download fails: with HTTP {@code status},
+   * or, when {@code status} is 0, by closing the connection half way through the file.
+   */
+  public void failDownloadsAfter(int succeeding, int status) {
+    downloadFailure = status;
+    downloadsBeforeFailure.set(succeeding);
+  }
+
+  /** Downloads and listings are served normally again. */
+  public void heal() {
+    downloadsBeforeFailure.set(-1);
+    extraListing = null;
+  }
+
+  /** Every artifact listing also shows {@code path} (e.g. {@code ../../etc}), as a file or a folder. */
+  public void listAlso(String path, boolean isDir) {
+    extraListing = MlflowArtifacts.FileInfo.newBuilder().setPath(path).setIsDir(isDir).setFileSize(1).build();
+  }
+
+  /** Replaces the bytes of a stored artifact (a model changed behind the registry's back). */
+  public synchronized void overwriteArtifact(String path, byte[] content) {
+    if (!artifacts.containsKey(path)) {
+      throw new IllegalArgumentException("no artifact " + path + " among " + artifacts.keySet());
+    }
+    artifacts.put(path, content);
   }
 
   /** Artifact paths held by the proxy (relative to the artifact root, e.g. {@code 1/<run>/artifacts/x}). */
@@ -277,6 +310,16 @@ public final class InProcessMlflowServer implements AutoCloseable {
         }
         if (content == null) {
           throw new MlflowError(404, "RESOURCE_DOES_NOT_EXIST", "Artifact '" + path + "' does not exist");
+        }
+        if (downloadsBeforeFailure.getAndUpdate(n -> n > 0 ? n - 1 : n) == 0) {
+          if (downloadFailure != 0) {
+            throw new MlflowError(downloadFailure, "TEMPORARILY_UNAVAILABLE", "injected failure during a download");
+          }
+          // The full length is announced, half the bytes are sent, and the connection closes.
+          exchange.sendResponseHeaders(200, content.length);
+          exchange.getResponseBody().write(content, 0, content.length / 2);
+          exchange.getResponseBody().flush();
+          return;
         }
         send(exchange, 200, "application/octet-stream", content);
         return;
@@ -627,7 +670,12 @@ public final class InProcessMlflowServer implements AutoCloseable {
           children.putIfAbsent(sub, MlflowArtifacts.FileInfo.newBuilder().setPath(sub).setIsDir(true).build());
         }
       }
-      return MlflowArtifacts.ListArtifacts.Response.newBuilder().addAllFiles(children.values()).build();
+      MlflowArtifacts.ListArtifacts.Response.Builder listing = MlflowArtifacts.ListArtifacts.Response.newBuilder()
+          .addAllFiles(children.values());
+      if (extraListing != null) {
+        listing.addFiles(extraListing);
+      }
+      return listing.build();
     });
   }
 
