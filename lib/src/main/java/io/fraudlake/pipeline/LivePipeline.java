@@ -117,7 +117,7 @@ public final class LivePipeline implements AutoCloseable {
       }
     } catch (StreamingQueryException e) {
       close();
-      throw new FraudLakeException("pipeline stopped: stream " + QUERY_NAME + " failed: " + Lakehouse.rootMessage(e), e);
+      throw new FraudLakeException("pipeline stopped: stream " + QUERY_NAME + " failed: " + Lakehouse.failureMessage(e), e);
     }
     close();
   }

@@ -1,5 +1,6 @@
 package io.fraudlake.spark;
 
+import io.fraudlake.FraudLakeException;
 import static org.apache.spark.sql.functions.col;
 
 import io.delta.tables.DeltaTable;
@@ -78,7 +79,14 @@ public final class DeltaWrites {
     String key = target.key(appId);
     boolean saved = false;
     try {
-      target.save(writer.option("userMetadata", MARKER + appId + " " + version));
+      try {
+        target.save(writer.option("userMetadata", MARKER + appId + " " + version));
+      } catch (Exception e) {
+        // Storage errors surface as the bare I/O message ("No space left on device"), and Delta throws
+        // IOException undeclared: name the table, whatever the exception.
+        throw new FraudLakeException("cannot append batch " + version + " to " + target.location() + ": "
+            + Lakehouse.rootMessage(e), e);
+      }
       saved = true;
       if (!target.isName()) {
         DeltaCheckpoints.afterCommit(spark, target.location());

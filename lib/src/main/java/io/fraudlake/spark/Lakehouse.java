@@ -204,8 +204,21 @@ public final class Lakehouse {
       query.awaitTermination();
     } catch (StreamingQueryException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new FraudLakeException("stream " + query.name() + " failed: " + rootMessage(cause), e);
+      throw new FraudLakeException("stream " + query.name() + " failed: " + failureMessage(cause), e);
     }
+  }
+
+  /**
+   * What to tell the user about a failure: the message of the outermost FraudLake error in the chain
+   * (written for users, it names what failed and carries its cause), else the root cause's message.
+   */
+  public static String failureMessage(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof FraudLakeException) {
+        return c.getMessage();
+      }
+    }
+    return rootMessage(t);
   }
 
   public static String rootMessage(Throwable t) {

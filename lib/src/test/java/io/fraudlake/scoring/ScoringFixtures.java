@@ -1,7 +1,12 @@
 package io.fraudlake.scoring;
 
+import io.fraudlake.features.ModelFeatures;
+import io.fraudlake.iforest.IsolationForest;
+import io.fraudlake.registry.MlflowModelDirectory;
+import io.fraudlake.registry.Signature;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
+import io.fraudlake.training.FeatureReference;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -11,7 +16,6 @@ import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.feature.StandardScaler;
-import io.fraudlake.iforest.IsolationForest;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -111,5 +115,22 @@ public final class ScoringFixtures {
       throw new java.io.UncheckedIOException(e);
     }
     return dir;
+  }
+
+  /**
+   * {@link #saveModel} as training logs it: an MLflow model directory with the feature signature
+   * and the reference statistics of the rows it was fitted on, so scoring it also measures drift.
+   */
+  public static Path saveMlflowModel(SparkSession spark, Path dir, long seed) {
+    Path sparkModel = saveModel(spark, dir.resolveSibling(dir.getFileName() + "-sparkml"), seed);
+    Dataset<Row> sample = spark.createDataFrame(silverRows("fit", 0, 300, start(), seed), SILVER);
+    FeatureReference reference = FeatureReference.compute(sample, ModelFeatures.NAMES, 10);
+    StructType outputs = new StructType().add("fraud_score", DataTypes.DoubleType).add("is_anomaly", DataTypes.BooleanType);
+    return MlflowModelDirectory.builder(dir)
+        .signature(Signature.of(GoldSchema.FEATURES, outputs))
+        .sparkModel(sparkModel, PipelineModel.class.getName())
+        .extraFile(FeatureReference.FILE_NAME, reference.toJson())
+        .write()
+        .directory();
   }
 }
