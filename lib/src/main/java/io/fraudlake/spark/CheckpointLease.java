@@ -91,7 +91,7 @@ public final class CheckpointLease implements AutoCloseable {
     }
     // Hadoop's checksummed local file system would add a .crc file beside each lease: the raw one writes none.
     FileSystem plain = fs instanceof LocalFileSystem local ? local.getRaw() : fs;
-    CheckpointLease lease = new CheckpointLease(plain, folder, what, timeout, onLost);
+    CheckpointLease lease = new CheckpointLease(plain, withoutTrailingSlash(folder), what, timeout, onLost);
     try {
       lease.claim(job);
     } catch (IOException e) {
@@ -99,6 +99,15 @@ public final class CheckpointLease implements AutoCloseable {
     }
     lease.startHeartbeat();
     return lease;
+  }
+
+  /** The folder named without a final "/" (as a local folder that exists has in its URI), so its lease lies beside it. */
+  private static Path withoutTrailingSlash(Path folder) {
+    java.net.URI uri = folder.toUri();
+    String path = uri.getPath();
+    return path.length() > 1 && path.endsWith("/")
+        ? new Path(uri.getScheme(), uri.getAuthority(), path.substring(0, path.length() - 1))
+        : folder;
   }
 
   public Path file() {

@@ -84,6 +84,17 @@ class CheckpointLeaseTest {
   }
 
   @Test
+  void theLeaseOfAnExistingCheckpointLiesBesideItNotInIt() throws Exception {
+    Files.createDirectories(checkpoint());
+    // A local folder that exists has a URI ending in "/".
+    assertTrue(checkpoint().toUri().toString().endsWith("/"));
+    try (CheckpointLease held = acquire(TIMEOUT, NOTHING)) {
+      assertEquals(ProcessHandle.current().pid(), leaseOnDisk().pid());
+      assertFalse(Files.exists(checkpoint().resolve(".lease")));
+    }
+  }
+
+  @Test
   void theHolderRenewsItsLeaseSoItIsNotTakenOverWhileItRuns() throws Exception {
     Duration timeout = Duration.ofMillis(600);
     try (CheckpointLease held = acquire(timeout, NOTHING)) {
