@@ -55,6 +55,9 @@ public final class JobLeases implements AutoCloseable {
 
   private static JobLeases take(Lakehouse lakehouse, String job, Map<java.nio.file.Path, String> folders) {
     Duration timeout = lakehouse.config().duration("streaming.lease-timeout");
+    if (timeout.toMillis() < 1) {
+      throw new FraudLakeException("fraudlake.streaming.lease-timeout must be positive, got " + timeout);
+    }
     Configuration hadoop = lakehouse.spark().sparkContext().hadoopConfiguration();
     JobLeases taken = new JobLeases(lakehouse.spark());
     try {
