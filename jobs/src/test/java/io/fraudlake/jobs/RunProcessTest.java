@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /** `run` as users run it: a separate JVM killed with SIGKILL mid-stream, then started again. */
 class RunProcessTest {
   private static final int FILES = 12;
-  private static final int EVENTS_PER_FILE = 50;
+  static final int EVENTS_PER_FILE = 50;
   private static final Instant T0 = Instant.parse("2024-06-01T12:00:00Z");
 
   private final List<Process> children = new ArrayList<>();
@@ -86,7 +86,8 @@ class RunProcessTest {
     assertEquals(0, batch.exceptAll(live).count(), "live silver equals batch silver");
   }
 
-  private static List<String> events(int file) {
+  /** The lines of landing file {@code file}: its events 10 s after the previous file's, on 7 cards. */
+  static List<String> events(int file) {
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < EVENTS_PER_FILE; i++) {
       Instant at = T0.plusSeconds(10L * file).plusMillis(10L * i);
