@@ -2,8 +2,10 @@ package io.fraudlake.jobs;
 
 import io.fraudlake.bronze.BronzeJob;
 import io.fraudlake.bronze.BronzeStats;
+import io.fraudlake.spark.JobLeases;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.StreamProgress;
+import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import picocli.CommandLine.Command;
@@ -19,7 +21,8 @@ final class BronzeCommand extends FraudLakeCommand {
   int run(JobContext context) {
     long started = System.nanoTime();
     BronzeJob job = new BronzeJob(context.lakehouse());
-    try (StreamProgress progress = StreamProgress.attach(context.spark(), BronzeJob.QUERY_NAME, System.out)) {
+    try (JobLeases leases = leaseCheckpoints(context, List.of(BronzeJob.QUERY_NAME));
+         StreamProgress progress = StreamProgress.attach(context.spark(), BronzeJob.QUERY_NAME, System.out)) {
       if (once) {
         job.runAvailableNow();
       } else {

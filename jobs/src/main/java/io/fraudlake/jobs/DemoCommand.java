@@ -6,6 +6,7 @@ import io.fraudlake.demo.DemoReport;
 import io.fraudlake.demo.DemoRun;
 import io.fraudlake.registry.ModelRegistries;
 import io.fraudlake.registry.ModelRegistry;
+import io.fraudlake.spark.JobLeases;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,10 +50,13 @@ final class DemoCommand extends FraudLakeCommand {
   int run(JobContext context) {
     DemoOptions options = new DemoOptions(rows, days, seed);
     FraudLakeConfig config = context.config();
-    DemoRun.prepareHome(config.home(), fresh);
-    try (ModelRegistry registry = ModelRegistries.fromEnvironment(config, System.getenv())) {
-      DemoReport report = new DemoRun(context.lakehouse(), registry, System.out).run(options);
-      System.out.println(report.render());
+    // The lease lies beside the folder, which the demo deletes and rebuilds: a second demo on the same home is refused.
+    try (JobLeases lease = JobLeases.onFolder(context.lakehouse(), commandName(), "demo folder", config.home())) {
+      DemoRun.prepareHome(config.home(), fresh);
+      try (ModelRegistry registry = ModelRegistries.fromEnvironment(config, System.getenv())) {
+        DemoReport report = new DemoRun(context.lakehouse(), registry, System.out).run(options);
+        System.out.println(report.render());
+      }
     }
     return 0;
   }

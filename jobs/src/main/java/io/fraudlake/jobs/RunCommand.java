@@ -5,6 +5,7 @@ import io.fraudlake.pipeline.LivePipeline;
 import io.fraudlake.scoring.ModelSources;
 import io.fraudlake.scoring.ProductionModel;
 import io.fraudlake.scoring.ScoringStatus;
+import io.fraudlake.spark.JobLeases;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.StreamProgress;
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Option;
     description = {
         "Runs the live pipeline: landing → bronze → silver → gold as one stream, each micro-batch ingesting, "
             + "computing features and scoring, so an event dropped into the landing folder comes out scored in fraud_predictions within seconds.",
-        "It shares the bronze command's checkpoint and keeps its own state in checkpoints/run; Ctrl-C stops it."})
+        "It keeps its state in checkpoints/run and holds the leases of bronze, silver and score too, so none of those "
+            + "streams runs beside it on the same lakehouse; Ctrl-C stops it."})
 final class RunCommand extends FraudLakeCommand {
   @Option(names = "--trigger", paramLabel = "DURATION",
       description = "Micro-batch interval, e.g. 1s (default: run.trigger).")
@@ -47,17 +49,20 @@ final class RunCommand extends FraudLakeCommand {
     }
     // The session first: loading a Spark ML model needs one, with this command's master and settings.
     Lakehouse lakehouse = context.lakehouse();
-    ProductionModel model = ProductionModel.load(
-        ModelSources.choose(context.config(), modelPath, modelUri, System.getenv()),
-        context.config().duration("scoring.alias-check-interval"));
-    ScoringStatus status = ScoringStatus.console();
-    try (StreamProgress progress = StreamProgress.attach(context.spark(), LivePipeline.QUERY_NAME, System.out);
-         LivePipeline pipeline = LivePipeline.start(lakehouse, model, status)) {
-      System.out.println("run: watching " + context.config().landingDir() + " → fraud_predictions (Ctrl-C stops)");
-      Runtime.getRuntime().addShutdownHook(new Thread(pipeline::close, "fraudlake-stop-pipeline"));
-      pipeline.awaitTermination();
-    } finally {
-      status.finish();
+    // Before the model is fetched, so a second writer fails at once.
+    try (JobLeases leases = leaseCheckpoints(context, LivePipeline.LEASED_CHECKPOINTS)) {
+      ProductionModel model = ProductionModel.load(
+          ModelSources.choose(context.config(), modelPath, modelUri, System.getenv()),
+          context.config().duration("scoring.alias-check-interval"));
+      ScoringStatus status = ScoringStatus.console();
+      try (StreamProgress progress = StreamProgress.attach(context.spark(), LivePipeline.QUERY_NAME, System.out);
+           LivePipeline pipeline = LivePipeline.start(lakehouse, model, status)) {
+        System.out.println("run: watching " + context.config().landingDir() + " → fraud_predictions (Ctrl-C stops)");
+        Streams.onShutdown(pipeline::close);
+        pipeline.awaitTermination();
+      } finally {
+        status.finish();
+      }
     }
     return 0;
   }

@@ -6,9 +6,11 @@ import io.fraudlake.scoring.ModelSources;
 import io.fraudlake.scoring.ProductionModel;
 import io.fraudlake.scoring.ScoringStatus;
 import io.fraudlake.scoring.ScoringStream;
+import io.fraudlake.spark.JobLeases;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,24 +65,29 @@ final class ScoreCommand extends FraudLakeCommand {
       throw new FraudLakeException("give either --model-path or --model, not both");
     }
     Lakehouse lakehouse = context.lakehouse();
-    ProductionModel model = ProductionModel.load(
-        ModelSources.choose(context.config(), modelPath, modelUri, System.getenv()),
-        context.config().duration("scoring.alias-check-interval"));
-
     if (batch) {
-      BatchScoring.Result result = BatchScoring.run(lakehouse, model.current(), input, output == null ? Tables.GOLD : output);
+      BatchScoring.Result result = BatchScoring.run(lakehouse, model(context).current(), input, output == null ? Tables.GOLD : output);
       System.out.printf("score: %d rows of %s scored with %s: %d new in %s, %d were already there%n",
           result.inputRows(), result.input(), result.model(), result.inserted(), result.output(), result.alreadyPresent());
       return 0;
     }
-    if (reset) {
-      ScoringStream.reset(lakehouse);
+    // Before the model is fetched, so a second scoring process fails at once; and before a reset deletes the checkpoint.
+    try (JobLeases leases = leaseCheckpoints(context, List.of(ScoringStream.QUERY_NAME))) {
+      ProductionModel model = model(context);
+      if (reset) {
+        ScoringStream.reset(lakehouse);
+      }
+      ScoringStatus status = ScoringStatus.console();
+      StreamingQuery query = new ScoringStream(lakehouse, model, status).start(once);
+      ScoringStream.await(query, status);
+      System.out.printf("score: %d rows in %d batches, %d anomalies, into %s%n",
+          status.rows(), status.batches(), status.anomalies(), lakehouse.qualifiedName(Tables.GOLD));
     }
-    ScoringStatus status = ScoringStatus.console();
-    StreamingQuery query = new ScoringStream(lakehouse, model, status).start(once);
-    ScoringStream.await(query, status);
-    System.out.printf("score: %d rows in %d batches, %d anomalies, into %s%n",
-        status.rows(), status.batches(), status.anomalies(), lakehouse.qualifiedName(Tables.GOLD));
     return 0;
+  }
+
+  private ProductionModel model(JobContext context) {
+    return ProductionModel.load(ModelSources.choose(context.config(), modelPath, modelUri, System.getenv()),
+        context.config().duration("scoring.alias-check-interval"));
   }
 }

@@ -3,9 +3,11 @@ package io.fraudlake.jobs;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.silver.SilverJob;
 import io.fraudlake.silver.SilverStats;
+import io.fraudlake.spark.JobLeases;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.StreamProgress;
 import io.fraudlake.spark.Tables;
+import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import picocli.CommandLine.Command;
@@ -18,7 +20,7 @@ final class SilverCommand extends FraudLakeCommand {
   boolean once;
 
   @Option(names = "--batch",
-      description = "Rebuild silver from all of bronze as one batch job (overwrites the table; do not run while a silver stream runs).")
+      description = "Rebuild silver from all of bronze as one batch job (overwrites the table; refused while the silver stream or run runs).")
   boolean batch;
 
   @Override
@@ -28,20 +30,23 @@ final class SilverCommand extends FraudLakeCommand {
     }
     long started = System.nanoTime();
     SilverJob job = new SilverJob(context.lakehouse());
-    if (batch) {
-      SilverStats stats = job.runBatch(Tables.SILVER);
-      System.out.println(stats.summary(false) + elapsed(started));
-      return 0;
-    }
-    try (StreamProgress progress = StreamProgress.attach(context.spark(), SilverJob.QUERY_NAME, System.out)) {
-      if (once) {
-        job.runAvailableNow();
-      } else {
-        StreamingQuery query = job.start(org.apache.spark.sql.streaming.Trigger.ProcessingTime(
-            context.config().duration("silver.trigger").toMillis()));
-        System.out.println("silver: following bronze_transactions (Ctrl-C stops)");
-        Streams.stopOnShutdown(query, () -> System.out.println(job.stats().summary(true) + elapsed(started)));
-        Lakehouse.awaitTermination(query);
+    // The batch rebuild holds the stream's lease too: it replaces the table whose rows that checkpoint accounts for.
+    try (JobLeases leases = leaseCheckpoints(context, List.of(SilverJob.QUERY_NAME))) {
+      if (batch) {
+        SilverStats stats = job.runBatch(Tables.SILVER);
+        System.out.println(stats.summary(false) + elapsed(started));
+        return 0;
+      }
+      try (StreamProgress progress = StreamProgress.attach(context.spark(), SilverJob.QUERY_NAME, System.out)) {
+        if (once) {
+          job.runAvailableNow();
+        } else {
+          StreamingQuery query = job.start(org.apache.spark.sql.streaming.Trigger.ProcessingTime(
+              context.config().duration("silver.trigger").toMillis()));
+          System.out.println("silver: following bronze_transactions (Ctrl-C stops)");
+          Streams.stopOnShutdown(query, () -> System.out.println(job.stats().summary(true) + elapsed(started)));
+          Lakehouse.awaitTermination(query);
+        }
       }
     }
     job.stats().setWaiting(job.pendingCount());

@@ -1,13 +1,24 @@
 package io.fraudlake.jobs;
 
+import io.fraudlake.spark.JobLeases;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.sql.streaming.StreamingQuery;
 
-/** Running streams end with Ctrl-C: stop the query cleanly so its last batch is committed. */
+/**
+ * Running streams end with Ctrl-C: stop the query cleanly so its last batch is committed, before the
+ * job's leases are released ({@link JobLeases}) and before Spark's own shutdown stops the context
+ * under it. All three are hooks of Hadoop's shutdown hook manager, which runs them one after another,
+ * the highest priority first.
+ */
 final class Streams {
+  private static final int STOP_PRIORITY = JobLeases.SHUTDOWN_PRIORITY + 10;
+  private static final long STOP_SECONDS = 60;
+
   private Streams() {}
 
   static void stopOnShutdown(StreamingQuery query, Runnable afterStop) {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    onShutdown(() -> {
       if (query.isActive()) {
         try {
           query.stop();
@@ -16,6 +27,11 @@ final class Streams {
         }
         afterStop.run();
       }
-    }, "fraudlake-stop-" + query.name()));
+    });
+  }
+
+  /** Runs {@code stop} when the JVM is asked to end, first among the hooks above. */
+  static void onShutdown(Runnable stop) {
+    ShutdownHookManager.get().addShutdownHook(stop, STOP_PRIORITY, STOP_SECONDS, TimeUnit.SECONDS);
   }
 }

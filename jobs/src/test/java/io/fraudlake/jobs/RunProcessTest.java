@@ -86,6 +86,7 @@ class RunProcessTest {
     assertEquals(0, batch.exceptAll(live).count(), "live silver equals batch silver");
   }
 
+  /** The lines of landing file {@code file}: its events 10 s after the previous file's, on 7 cards. */
   static List<String> events(int file) {
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < EVENTS_PER_FILE; i++) {

@@ -43,6 +43,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class LivePipeline implements AutoCloseable {
   public static final String QUERY_NAME = "run";
+
+  /**
+   * The checkpoints whose leases the pipeline holds while it runs: its own, and those of the
+   * streams whose tables it writes ({@code bronze}, {@code silver}, {@code score}), so none of them
+   * runs beside it on the same lakehouse.
+   */
+  public static final List<String> LEASED_CHECKPOINTS =
+      List.of(QUERY_NAME, BronzeJob.QUERY_NAME, SilverJob.QUERY_NAME, ScoringStream.QUERY_NAME);
   private static final Logger LOG = LoggerFactory.getLogger(LivePipeline.class);
 
   private final List<StreamingQuery> queries = new ArrayList<>();
