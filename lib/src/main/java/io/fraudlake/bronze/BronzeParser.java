@@ -118,12 +118,14 @@ public final class BronzeParser {
     typed = typed
         .withColumn("_amt", expr("CASE WHEN " + isNumber("_t_TransactionAmt")
             + " THEN variant_get(_v, '$.TransactionAmt', 'double') END"))
+        // DECIMAL(38,0) holds every integer a VARIANT keeps as one, so an epoch beyond BIGINT is still
+        // compared with the range below rather than lost to NULL.
         .withColumn("_ts_millis", expr("CASE WHEN " + isInteger("_t_event_timestamp")
-            + " THEN try_variant_get(_v, '$.event_timestamp', 'bigint') END"))
+            + " THEN try_variant_get(_v, '$.event_timestamp', 'decimal(38,0)') END"))
         .withColumn("_ts_text", expr("CASE WHEN _t_event_timestamp = 'STRING'"
             + " THEN variant_get(_v, '$.event_timestamp', 'string') END"))
         .withColumn("_ts", expr("CASE"
-            + " WHEN _ts_millis BETWEEN " + MIN_MILLIS + " AND " + MAX_MILLIS + " THEN timestamp_millis(_ts_millis)"
+            + " WHEN _ts_millis BETWEEN " + MIN_MILLIS + " AND " + MAX_MILLIS + " THEN timestamp_millis(CAST(_ts_millis AS BIGINT))"
             + " WHEN _ts_text RLIKE '" + ISO_WITH_ZONE + "' THEN try_cast(_ts_text AS TIMESTAMP)"
             + " END"))
         .withColumn("_fraud", expr("CASE WHEN " + isInteger("_t_isFraud")
