@@ -2,6 +2,8 @@ package io.fraudlake.bronze;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.when;
 
 import io.fraudlake.spark.BatchValues;
 import java.sql.Timestamp;
@@ -9,6 +11,7 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -62,6 +65,7 @@ public final class BronzeParser {
   public static final long MAX_MILLIS_AHEAD_OF_INGEST = 86_400_000L;
   static final String FUTURE_REASON = "event_timestamp more than one day after ingest time";
   private static final String CLEAN_TIME = "timestamp_micros(_c_event_timestamp)";
+  private static final UserDefinedFunction NESTING = udf(new JsonNesting(), DataTypes.BooleanType);
 
   private BronzeParser() {}
 
@@ -108,9 +112,10 @@ public final class BronzeParser {
   public static Dataset<Row> parse(Dataset<Row> lines, Column ingestedAt, boolean cleanPath) {
     Dataset<Row> typed = (cleanPath ? CleanLines.mark(lines) : CleanLines.none(lines))
         .withColumn("ingested_at", ingestedAt)
-        .withColumn("_v", expr("CASE WHEN NOT _clean THEN try_parse_json(value) END"))
+        .withColumn("_deep", when(expr("NOT _clean"), NESTING.apply(col("value"))).otherwise(false))
+        .withColumn("_v", expr("CASE WHEN NOT _clean AND NOT _deep THEN try_parse_json(value) END"))
         .withColumn("_kind", expr("schema_of_variant(_v)"))
-        .withColumn("_lenient_amt", expr("CASE WHEN _v IS NULL AND NOT _clean"
+        .withColumn("_lenient_amt", expr("CASE WHEN _v IS NULL AND NOT _clean AND NOT _deep"
             + " THEN from_json(value, 'TransactionAmt DOUBLE', map('mode', 'PERMISSIVE')).TransactionAmt END"));
     for (String field : KNOWN_FIELDS) {
       typed = typed.withColumn("_t_" + field, expr("schema_of_variant(variant_get(_v, '$." + field + "'))"));
@@ -133,6 +138,7 @@ public final class BronzeParser {
 
     StringBuilder reason = new StringBuilder("CASE")
         .append(" WHEN trim(value) = '' THEN 'empty line'")
+        .append(" WHEN _deep THEN '" + JsonNesting.REASON + "'")
         // Strict JSON has no NaN/Infinity literals; a producer writing them still deserves the
         // specific reason, which the lenient from_json parser (allowNonNumericNumbers) can give.
         .append(" WHEN _v IS NULL AND isnan(_lenient_amt) THEN 'TransactionAmt is NaN'")
