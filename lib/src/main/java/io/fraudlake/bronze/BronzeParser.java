@@ -110,12 +110,19 @@ public final class BronzeParser {
    * general path alone is the reference the parser benchmark measures the clean one against.
    */
   public static Dataset<Row> parse(Dataset<Row> lines, Column ingestedAt, boolean cleanPath) {
-    Dataset<Row> typed = (cleanPath ? CleanLines.mark(lines) : CleanLines.none(lines))
+    // The text source passes a file's bytes on as they are, so a line may not be UTF-8. Such a line
+    // is quarantined, its bad bytes replaced by U+FFFD (make_valid_utf8) before either path sees it,
+    // so both paths and the raw text kept agree; the clean path would read the replacement as text.
+    Dataset<Row> checked = lines
+        .withColumn("_utf8", expr("is_valid_utf8(value)"))
+        .withColumn("value", expr("CASE WHEN _utf8 THEN value ELSE make_valid_utf8(value) END"));
+    Dataset<Row> typed = (cleanPath ? CleanLines.mark(checked) : CleanLines.none(checked))
+        .withColumn(CleanLines.CLEAN, expr("_clean AND _utf8"))
         .withColumn("ingested_at", ingestedAt)
-        .withColumn("_deep", when(expr("NOT _clean"), NESTING.apply(col("value"))).otherwise(false))
-        .withColumn("_v", expr("CASE WHEN NOT _clean AND NOT _deep THEN try_parse_json(value) END"))
+        .withColumn("_deep", when(expr("NOT _clean AND _utf8"), NESTING.apply(col("value"))).otherwise(false))
+        .withColumn("_v", expr("CASE WHEN NOT _clean AND _utf8 AND NOT _deep THEN try_parse_json(value) END"))
         .withColumn("_kind", expr("schema_of_variant(_v)"))
-        .withColumn("_lenient_amt", expr("CASE WHEN _v IS NULL AND NOT _clean AND NOT _deep"
+        .withColumn("_lenient_amt", expr("CASE WHEN _v IS NULL AND NOT _clean AND _utf8 AND NOT _deep"
             + " THEN from_json(value, 'TransactionAmt DOUBLE', map('mode', 'PERMISSIVE')).TransactionAmt END"));
     for (String field : KNOWN_FIELDS) {
       typed = typed.withColumn("_t_" + field, expr("schema_of_variant(variant_get(_v, '$." + field + "'))"));
@@ -137,6 +144,7 @@ public final class BronzeParser {
             + " THEN try_variant_get(_v, '$.isFraud', 'bigint') END"));
 
     StringBuilder reason = new StringBuilder("CASE")
+        .append(" WHEN NOT _utf8 THEN 'not valid UTF-8'")
         .append(" WHEN trim(value) = '' THEN 'empty line'")
         .append(" WHEN _deep THEN '" + JsonNesting.REASON + "'")
         // Strict JSON has no NaN/Infinity literals; a producer writing them still deserves the
