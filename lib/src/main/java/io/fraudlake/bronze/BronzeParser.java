@@ -64,6 +64,7 @@ public final class BronzeParser {
   /** How far an event time may lie ahead of its ingest time. */
   public static final long MAX_MILLIS_AHEAD_OF_INGEST = 86_400_000L;
   static final String FUTURE_REASON = "event_timestamp more than one day after ingest time";
+  private static final int SHOWN_CHARACTERS = 40;
   private static final String CLEAN_TIME = "timestamp_micros(_c_event_timestamp)";
   private static final UserDefinedFunction NESTING = udf(new JsonNesting(), DataTypes.BooleanType);
 
@@ -172,7 +173,7 @@ public final class BronzeParser {
         .append(" THEN 'event_timestamp before 2000-01-01'")
         .append(" WHEN _ts_millis IS NOT NULL AND _ts_millis > ").append(MAX_MILLIS)
         .append(" THEN '" + FUTURE_REASON + "'")
-        .append(" WHEN _ts IS NULL THEN concat('event_timestamp is not ISO-8601 with a zone: ', _ts_text)")
+        .append(" WHEN _ts IS NULL THEN concat('event_timestamp is not ISO-8601 with a zone: ', ").append(shown("_ts_text")).append(")")
         .append(" WHEN _ts < TIMESTAMP'2000-01-01 00:00:00' THEN 'event_timestamp before 2000-01-01'")
         .append(" WHEN ").append(aheadOfIngest("_ts", "ingested_at")).append(" THEN '" + FUTURE_REASON + "'");
     for (String field : List.of("card_country", "merchant_country")) {
@@ -180,7 +181,7 @@ public final class BronzeParser {
           .append(wrongType(field, "string"));
     }
     reason.append(" WHEN NOT ").append(missing("isFraud")).append(" AND (_fraud IS NULL OR _fraud NOT IN (0, 1))")
-        .append(" THEN concat('isFraud must be 0 or 1, got ', to_json(variant_get(_v, '$.isFraud')))")
+        .append(" THEN concat('isFraud must be 0 or 1, got ', ").append(shown("to_json(variant_get(_v, '$.isFraud'))")).append(")")
         .append(" END");
     String cleanReason = "CASE WHEN " + aheadOfIngest(CLEAN_TIME, "ingested_at") + " THEN '" + FUTURE_REASON + "' END";
 
@@ -222,6 +223,16 @@ public final class BronzeParser {
 
   private static Column cleanOr(String field, String clean, String general) {
     return expr("CASE WHEN _clean THEN " + clean + " ELSE " + general + " END").as(field);
+  }
+
+  /**
+   * A value quoted in a reason, kept to one short line whatever the producer wrote: its first
+   * {@value #SHOWN_CHARACTERS} characters, control characters and line or paragraph separators as
+   * '?', and "..." when there was more. The raw line beside the reason has it all.
+   */
+  private static String shown(String value) {
+    return "concat(regexp_replace(left(" + value + ", " + SHOWN_CHARACTERS + "), '[\\\\p{Cc}\\\\p{Zl}\\\\p{Zp}]', '?'),"
+        + " CASE WHEN length(" + value + ") > " + SHOWN_CHARACTERS + " THEN '...' ELSE '' END)";
   }
 
   private static String missing(String field) {
