@@ -198,7 +198,8 @@ public final class BronzeParser {
             cleanOr("ProductCD", "try_variant_get(_v, '$.ProductCD', 'string')"),
             cleanOr("card_country", "CASE WHEN _t_card_country = 'STRING' THEN variant_get(_v, '$.card_country', 'string') END"),
             cleanOr("merchant_country", "CASE WHEN _t_merchant_country = 'STRING' THEN variant_get(_v, '$.merchant_country', 'string') END"),
-            cleanOr("isFraud", "CAST(_fraud AS INT)"),
+            // Evaluated for quarantined lines too: an isFraud beyond INT must not reach the ANSI cast.
+            cleanOr("isFraud", "CAST(CASE WHEN _fraud IN (0, 1) THEN _fraud END AS INT)"),
             expr("CASE WHEN startswith(_kind, 'OBJECT') THEN map_filter(try_cast(_v AS MAP<STRING, VARIANT>),"
                 + " (k, x) -> NOT array_contains(array(" + known + "), k)) END").as("_extra"),
             col("source_file"),

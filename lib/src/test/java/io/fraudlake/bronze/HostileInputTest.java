@@ -67,6 +67,7 @@ class HostileInputTest {
         String.format(event, "epoch-huge", "99999999999999999999999", ""),
         String.format(event, "epoch-huge-negative", "-99999999999999999999999", ""),
         String.format(event, "line-break", "\"2024-03-10\\n10:00:00Z\"", ""),
+        String.format(event, "fraud-huge", "\"2024-03-10T10:00:00Z\"", ",\"isFraud\":4102444800001"),
         String.format(event, "fraud-long", "\"2024-03-10T10:00:00Z\"", ",\"isFraud\":\"" + "f".repeat(100_000) + "\""),
         // The event is the first level: 99 more are allowed, 100 more are not.
         String.format(event, "deep-99", "\"2024-03-10T10:00:00Z\"", ",\"x\":" + "[".repeat(99) + "]".repeat(99)),
@@ -87,6 +88,7 @@ class HostileInputTest {
         "epoch-huge", "event_timestamp more than one day after ingest time",
         "epoch-huge-negative", "event_timestamp before 2000-01-01",
         "line-break", "event_timestamp is not ISO-8601 with a zone: 2024-03-10?10:00:00Z",
+        "fraud-huge", "isFraud must be 0 or 1, got 4102444800001",
         "fraud-long", "isFraud must be 0 or 1, got \"" + "f".repeat(39) + "...",
         "deep-100", "JSON nested deeper than 100 levels",
         "not-utf8-\ufffd", "not valid UTF-8"), reasons);
