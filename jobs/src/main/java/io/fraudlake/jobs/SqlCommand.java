@@ -1,6 +1,7 @@
 package io.fraudlake.jobs;
 
 import io.fraudlake.sql.ResultFormat;
+import io.fraudlake.sql.RowLimit;
 import io.fraudlake.sql.SqlRunner;
 import java.nio.file.Path;
 import picocli.CommandLine.ArgGroup;
@@ -26,18 +27,17 @@ final class SqlCommand extends FraudLakeCommand {
       description = "Output format: table, csv or json (default: ${DEFAULT-VALUE}).")
   String format;
 
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
-      description = "Rows printed per result at most (default: ${DEFAULT-VALUE}).")
-  int limit;
+  @Option(names = "--limit", paramLabel = "N|all", defaultValue = "100",
+      description = "Rows printed per result at most; 0 or all prints every row (csv and json stream them; "
+          + "the table format shows at most " + SqlRunner.TABLE_MAX_ROWS + ") (default: ${DEFAULT-VALUE}).")
+  String limit;
 
   @Override
   int run(JobContext context) {
     ResultFormat resultFormat = ResultFormat.parse(format);
+    RowLimit rowLimit = RowLimit.parse(limit);
     String text = source.query != null ? source.query : SqlRunner.readFile(source.file);
-    if (limit <= 0) {
-      throw new io.fraudlake.FraudLakeException("--limit must be positive, got " + limit);
-    }
-    new SqlRunner(context.lakehouse(), resultFormat, limit, System.out).run(text);
+    new SqlRunner(context.lakehouse(), resultFormat, rowLimit, System.out).run(text);
     return 0;
   }
 }

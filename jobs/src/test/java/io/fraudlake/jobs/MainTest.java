@@ -35,6 +35,9 @@ class MainTest {
     assertOneLineError(CliRun.run(home, "generate", "--start", "yesterday"), 1, "--start: cannot read 'yesterday'");
     assertOneLineError(CliRun.run(home, "sql", "--format", "xml", "--query", "SELECT 1"), 1, "unknown format 'xml'");
     assertOneLineError(CliRun.run(home, "sql"), 2, "Missing required argument");
+    assertOneLineError(CliRun.run(home, "sql", "--limit", "-5", "--query", "SELECT 1"), 1,
+        "fraudlake sql: error: --limit must be a number of rows from 1 to 2147483646, or 0 or all for every row; got \"-5\"");
+    assertOneLineError(CliRun.run(home, "sql", "--limit", "some", "--query", "SELECT 1"), 1, "got \"some\"");
     assertOneLineError(CliRun.run(home, "sql", "--file", home.resolve("missing.sql").toString()), 1, "cannot read SQL file");
     assertOneLineError(CliRun.run(home, "silver", "--once", "--batch"), 1, "--once and --batch exclude each other");
   }

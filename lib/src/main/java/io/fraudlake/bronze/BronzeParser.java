@@ -2,6 +2,8 @@ package io.fraudlake.bronze;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.when;
 
 import io.fraudlake.spark.BatchValues;
 import java.sql.Timestamp;
@@ -9,6 +11,7 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -61,7 +64,9 @@ public final class BronzeParser {
   /** How far an event time may lie ahead of its ingest time. */
   public static final long MAX_MILLIS_AHEAD_OF_INGEST = 86_400_000L;
   static final String FUTURE_REASON = "event_timestamp more than one day after ingest time";
+  private static final int SHOWN_CHARACTERS = 40;
   private static final String CLEAN_TIME = "timestamp_micros(_c_event_timestamp)";
+  private static final UserDefinedFunction NESTING = udf(new JsonNesting(), DataTypes.BooleanType);
 
   private BronzeParser() {}
 
@@ -106,11 +111,19 @@ public final class BronzeParser {
    * general path alone is the reference the parser benchmark measures the clean one against.
    */
   public static Dataset<Row> parse(Dataset<Row> lines, Column ingestedAt, boolean cleanPath) {
-    Dataset<Row> typed = (cleanPath ? CleanLines.mark(lines) : CleanLines.none(lines))
+    // The text source passes a file's bytes on as they are, so a line may not be UTF-8. Such a line
+    // is quarantined, its bad bytes replaced by U+FFFD (make_valid_utf8) before either path sees it,
+    // so both paths and the raw text kept agree; the clean path would read the replacement as text.
+    Dataset<Row> checked = lines
+        .withColumn("_utf8", expr("is_valid_utf8(value)"))
+        .withColumn("value", expr("CASE WHEN _utf8 THEN value ELSE make_valid_utf8(value) END"));
+    Dataset<Row> typed = (cleanPath ? CleanLines.mark(checked) : CleanLines.none(checked))
+        .withColumn(CleanLines.CLEAN, expr("_clean AND _utf8"))
         .withColumn("ingested_at", ingestedAt)
-        .withColumn("_v", expr("CASE WHEN NOT _clean THEN try_parse_json(value) END"))
+        .withColumn("_deep", when(expr("NOT _clean AND _utf8"), NESTING.apply(col("value"))).otherwise(false))
+        .withColumn("_v", expr("CASE WHEN NOT _clean AND _utf8 AND NOT _deep THEN try_parse_json(value) END"))
         .withColumn("_kind", expr("schema_of_variant(_v)"))
-        .withColumn("_lenient_amt", expr("CASE WHEN _v IS NULL AND NOT _clean"
+        .withColumn("_lenient_amt", expr("CASE WHEN _v IS NULL AND NOT _clean AND _utf8 AND NOT _deep"
             + " THEN from_json(value, 'TransactionAmt DOUBLE', map('mode', 'PERMISSIVE')).TransactionAmt END"));
     for (String field : KNOWN_FIELDS) {
       typed = typed.withColumn("_t_" + field, expr("schema_of_variant(variant_get(_v, '$." + field + "'))"));
@@ -118,19 +131,23 @@ public final class BronzeParser {
     typed = typed
         .withColumn("_amt", expr("CASE WHEN " + isNumber("_t_TransactionAmt")
             + " THEN variant_get(_v, '$.TransactionAmt', 'double') END"))
+        // DECIMAL(38,0) holds every integer a VARIANT keeps as one, so an epoch beyond BIGINT is still
+        // compared with the range below rather than lost to NULL.
         .withColumn("_ts_millis", expr("CASE WHEN " + isInteger("_t_event_timestamp")
-            + " THEN try_variant_get(_v, '$.event_timestamp', 'bigint') END"))
+            + " THEN try_variant_get(_v, '$.event_timestamp', 'decimal(38,0)') END"))
         .withColumn("_ts_text", expr("CASE WHEN _t_event_timestamp = 'STRING'"
             + " THEN variant_get(_v, '$.event_timestamp', 'string') END"))
         .withColumn("_ts", expr("CASE"
-            + " WHEN _ts_millis BETWEEN " + MIN_MILLIS + " AND " + MAX_MILLIS + " THEN timestamp_millis(_ts_millis)"
+            + " WHEN _ts_millis BETWEEN " + MIN_MILLIS + " AND " + MAX_MILLIS + " THEN timestamp_millis(CAST(_ts_millis AS BIGINT))"
             + " WHEN _ts_text RLIKE '" + ISO_WITH_ZONE + "' THEN try_cast(_ts_text AS TIMESTAMP)"
             + " END"))
         .withColumn("_fraud", expr("CASE WHEN " + isInteger("_t_isFraud")
             + " THEN try_variant_get(_v, '$.isFraud', 'bigint') END"));
 
     StringBuilder reason = new StringBuilder("CASE")
+        .append(" WHEN NOT _utf8 THEN 'not valid UTF-8'")
         .append(" WHEN trim(value) = '' THEN 'empty line'")
+        .append(" WHEN _deep THEN '" + JsonNesting.REASON + "'")
         // Strict JSON has no NaN/Infinity literals; a producer writing them still deserves the
         // specific reason, which the lenient from_json parser (allowNonNumericNumbers) can give.
         .append(" WHEN _v IS NULL AND isnan(_lenient_amt) THEN 'TransactionAmt is NaN'")
@@ -156,7 +173,7 @@ public final class BronzeParser {
         .append(" THEN 'event_timestamp before 2000-01-01'")
         .append(" WHEN _ts_millis IS NOT NULL AND _ts_millis > ").append(MAX_MILLIS)
         .append(" THEN '" + FUTURE_REASON + "'")
-        .append(" WHEN _ts IS NULL THEN concat('event_timestamp is not ISO-8601 with a zone: ', _ts_text)")
+        .append(" WHEN _ts IS NULL THEN concat('event_timestamp is not ISO-8601 with a zone: ', ").append(shown("_ts_text")).append(")")
         .append(" WHEN _ts < TIMESTAMP'2000-01-01 00:00:00' THEN 'event_timestamp before 2000-01-01'")
         .append(" WHEN ").append(aheadOfIngest("_ts", "ingested_at")).append(" THEN '" + FUTURE_REASON + "'");
     for (String field : List.of("card_country", "merchant_country")) {
@@ -164,7 +181,7 @@ public final class BronzeParser {
           .append(wrongType(field, "string"));
     }
     reason.append(" WHEN NOT ").append(missing("isFraud")).append(" AND (_fraud IS NULL OR _fraud NOT IN (0, 1))")
-        .append(" THEN concat('isFraud must be 0 or 1, got ', to_json(variant_get(_v, '$.isFraud')))")
+        .append(" THEN concat('isFraud must be 0 or 1, got ', ").append(shown("to_json(variant_get(_v, '$.isFraud'))")).append(")")
         .append(" END");
     String cleanReason = "CASE WHEN " + aheadOfIngest(CLEAN_TIME, "ingested_at") + " THEN '" + FUTURE_REASON + "' END";
 
@@ -181,7 +198,8 @@ public final class BronzeParser {
             cleanOr("ProductCD", "try_variant_get(_v, '$.ProductCD', 'string')"),
             cleanOr("card_country", "CASE WHEN _t_card_country = 'STRING' THEN variant_get(_v, '$.card_country', 'string') END"),
             cleanOr("merchant_country", "CASE WHEN _t_merchant_country = 'STRING' THEN variant_get(_v, '$.merchant_country', 'string') END"),
-            cleanOr("isFraud", "CAST(_fraud AS INT)"),
+            // Evaluated for quarantined lines too: an isFraud beyond INT must not reach the ANSI cast.
+            cleanOr("isFraud", "CAST(CASE WHEN _fraud IN (0, 1) THEN _fraud END AS INT)"),
             expr("CASE WHEN startswith(_kind, 'OBJECT') THEN map_filter(try_cast(_v AS MAP<STRING, VARIANT>),"
                 + " (k, x) -> NOT array_contains(array(" + known + "), k)) END").as("_extra"),
             col("source_file"),
@@ -206,6 +224,16 @@ public final class BronzeParser {
 
   private static Column cleanOr(String field, String clean, String general) {
     return expr("CASE WHEN _clean THEN " + clean + " ELSE " + general + " END").as(field);
+  }
+
+  /**
+   * A value quoted in a reason, kept to one short line whatever the producer wrote: its first
+   * {@value #SHOWN_CHARACTERS} characters, control characters and line or paragraph separators as
+   * '?', and "..." when there was more. The raw line beside the reason has it all.
+   */
+  private static String shown(String value) {
+    return "concat(regexp_replace(left(" + value + ", " + SHOWN_CHARACTERS + "), '[\\\\p{Cc}\\\\p{Zl}\\\\p{Zp}]', '?'),"
+        + " CASE WHEN length(" + value + ") > " + SHOWN_CHARACTERS + " THEN '...' ELSE '' END)";
   }
 
   private static String missing(String field) {

@@ -2,6 +2,7 @@ package io.fraudlake.pipeline;
 
 import io.fraudlake.FraudLakeException;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.when;
 
 import io.fraudlake.bronze.BronzeJob;
@@ -77,9 +78,11 @@ public final class LivePipeline implements AutoCloseable {
     Optional<GoldHorizon> horizon = ScoringStream.horizonAtStart(lakehouse, checkpoint, checkpoint);
     long goldChecked = System.nanoTime();
     LiveBatch batch = new LiveBatch(lakehouse, ScoringStream.batchWriter(lakehouse, model, horizon, status, Tables.SILVER, true));
-    // A good line's raw text would only ride along to the state store and back: quarantine alone keeps it.
+    // A good line's raw text would only ride along to the state store and back: quarantine alone
+    // keeps it. An event dated after the micro-batch's time (current_timestamp() in a stream) keeps it
+    // too: the engine quarantines one more than a day ahead once it stamps the batch's ingest time.
     Dataset<Row> parsed = BronzeParser.parseUnstamped(BronzeJob.landingLines(lakehouse))
-        .withColumn("raw", when(col("reason").isNotNull(), col("raw")));
+        .withColumn("raw", when(col("reason").isNotNull().or(expr("event_timestamp > current_timestamp()")), col("raw")));
     long planned = System.nanoTime();
     LivePipeline pipeline = new LivePipeline();
     try {

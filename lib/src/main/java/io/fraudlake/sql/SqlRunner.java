@@ -7,26 +7,31 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
  * Runs SQL statements against the lakehouse (contract table names registered first) and prints
- * each result. Only the first {@code limit} rows of a result reach the driver; the output says when
- * more exist.
+ * each result. With a row limit, only that many rows (and one more, to tell that there are more)
+ * reach the driver and the output says when more exist. Without one, csv and json stream every row
+ * out one partition at a time, so a table of any size can be exported; the table format, which
+ * must hold its rows to size the columns, shows at most {@link #TABLE_MAX_ROWS} and says so.
  */
 public final class SqlRunner {
+  /** Rows the table format shows at most, whatever the limit. */
+  public static final int TABLE_MAX_ROWS = 10_000;
+
   private final Lakehouse lakehouse;
   private final ResultFormat format;
-  private final int limit;
+  private final RowLimit limit;
   private final PrintStream out;
 
-  public SqlRunner(Lakehouse lakehouse, ResultFormat format, int limit, PrintStream out) {
-    if (limit <= 0) {
-      throw new FraudLakeException("--limit must be positive, got " + limit);
-    }
+  public SqlRunner(Lakehouse lakehouse, ResultFormat format, RowLimit limit, PrintStream out) {
     this.lakehouse = lakehouse;
     this.format = format;
     this.limit = limit;
@@ -74,34 +79,64 @@ public final class SqlRunner {
       out.println("OK");
       return;
     }
-    boolean more;
-    int shown;
-    if (format == ResultFormat.JSON) {
-      // Spark's own JSON writer keeps types (numbers stay numbers, nested values nest).
-      List<String> json = result.toJSON().limit(limit + 1).collectAsList();
-      more = json.size() > limit;
-      shown = Math.min(json.size(), limit);
-      json.subList(0, shown).forEach(out::println);
-    } else {
-      List<Row> rows = result.limit(limit + 1).collectAsList();
-      more = rows.size() > limit;
-      shown = Math.min(rows.size(), limit);
-      rows = rows.subList(0, shown);
-      if (format == ResultFormat.TABLE) {
-        printTable(columns, rows);
-      } else {
-        printCsv(columns, rows);
-      }
-    }
     if (format == ResultFormat.TABLE) {
-      out.println(more ? String.format(Locale.ROOT, "(first %,d rows; --limit shows more)", limit)
-          : String.format(Locale.ROOT, "(%,d row%s)", shown, shown == 1 ? "" : "s"));
-    } else if (more) {
-      System.err.println(String.format(Locale.ROOT, "sql: output cut at %,d rows; --limit shows more", limit));
+      printTable(columns, result);
+    } else {
+      printLines(columns, result);
     }
   }
 
-  private void printTable(String[] columns, List<Row> rows) {
+  private void printTable(String[] columns, Dataset<Row> result) {
+    int cap = limit.isAll() ? TABLE_MAX_ROWS : Math.min(limit.rows(), TABLE_MAX_ROWS);
+    List<Row> rows = result.limit(cap + 1).collectAsList();
+    boolean more = rows.size() > cap;
+    int shown = Math.min(rows.size(), cap);
+    printGrid(columns, rows.subList(0, shown));
+    if (!more) {
+      out.println(String.format(Locale.ROOT, "(%,d row%s)", shown, shown == 1 ? "" : "s"));
+    } else if (!limit.isAll() && limit.rows() == cap) {
+      out.println(String.format(Locale.ROOT, "(first %,d rows; --limit shows more)", cap));
+    } else {
+      out.println(String.format(Locale.ROOT, "(first %,d rows: the table format shows no more; --format csv or json prints them all)",
+          cap));
+    }
+  }
+
+  /** csv or json, one line per row, streamed: a partition at a time reaches the driver. */
+  private void printLines(String[] columns, Dataset<Row> result) {
+    Dataset<Row> read = limit.isAll() ? result : result.limit(limit.rows() + 1);
+    Iterator<String> lines;
+    if (format == ResultFormat.JSON) {
+      // Spark's own JSON writer keeps types (numbers stay numbers, nested values nest).
+      lines = read.toJSON().toLocalIterator();
+    } else {
+      out.println(Arrays.stream(columns).map(SqlRunner::csv).collect(Collectors.joining(",")));
+      Iterator<Row> rows = read.toLocalIterator();
+      lines = new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return rows.hasNext();
+        }
+
+        @Override
+        public String next() {
+          return csvLine(rows.next(), columns.length);
+        }
+      };
+    }
+    long shown = 0;
+    while (lines.hasNext()) {
+      String line = lines.next();
+      if (!limit.isAll() && shown == limit.rows()) {
+        System.err.println(String.format(Locale.ROOT, "sql: output cut at %,d rows; --limit all prints every row", shown));
+        return;
+      }
+      out.println(line);
+      shown++;
+    }
+  }
+
+  private void printGrid(String[] columns, List<Row> rows) {
     List<String[]> cells = new ArrayList<>();
     int[] widths = new int[columns.length];
     for (int c = 0; c < columns.length; c++) {
@@ -134,19 +169,12 @@ public final class SqlRunner {
     return s.toString();
   }
 
-  private void printCsv(String[] columns, List<Row> rows) {
-    List<String> header = new ArrayList<>();
-    for (String c : columns) {
-      header.add(csv(c));
+  private static String csvLine(Row row, int width) {
+    List<String> values = new ArrayList<>(width);
+    for (int c = 0; c < width; c++) {
+      values.add(row.isNullAt(c) ? "" : csv(text(row.get(c))));
     }
-    out.println(String.join(",", header));
-    for (Row r : rows) {
-      List<String> values = new ArrayList<>();
-      for (int c = 0; c < columns.length; c++) {
-        values.add(r.isNullAt(c) ? "" : csv(text(r.get(c))));
-      }
-      out.println(String.join(",", values));
-    }
+    return String.join(",", values);
   }
 
   private static String csv(String value) {

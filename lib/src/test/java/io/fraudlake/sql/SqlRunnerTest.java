@@ -11,7 +11,10 @@ import io.fraudlake.testing.SharedSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -37,6 +40,10 @@ class SqlRunnerTest {
   }
 
   private static String run(Lakehouse lakehouse, ResultFormat format, int limit, String sql) {
+    return run(lakehouse, format, RowLimit.of(limit), sql);
+  }
+
+  private static String run(Lakehouse lakehouse, ResultFormat format, RowLimit limit, String sql) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     new SqlRunner(lakehouse, format, limit, new PrintStream(bytes, true, StandardCharsets.UTF_8)).run(sql);
     return bytes.toString(StandardCharsets.UTF_8);
@@ -62,6 +69,58 @@ class SqlRunnerTest {
     assertEquals("{\"TransactionID\":\"t,2\"}\n{\"TransactionID\":\"t1\",\"amt\":1.5}\n",
         run(lakehouse, ResultFormat.JSON, 100, query));
     assertTrue(run(lakehouse, ResultFormat.TABLE, 1, query).endsWith("(first 1 rows; --limit shows more)\n"));
+  }
+
+  @Test
+  void limitZeroOrAllExportsEveryRowAsCsvAndJsonLines() {
+    Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig());
+    StructType schema = new StructType().add("TransactionID", DataTypes.StringType).add("fraud_score", DataTypes.DoubleType);
+    List<Row> rows = new ArrayList<>();
+    StringBuilder csv = new StringBuilder("TransactionID,fraud_score\n");
+    StringBuilder json = new StringBuilder();
+    for (int i = 0; i < 250; i++) {
+      // IDs that sort as numbers sort as text, and every fifth needs CSV quoting.
+      String id = String.format(Locale.ROOT, "t%03d%s", i, i % 5 == 0 ? ",\"q\"" : "");
+      double score = i / 1000.0;
+      rows.add(RowFactory.create(id, i % 7 == 0 ? null : score));
+      csv.append(i % 5 == 0 ? "\"" + id.replace("\"", "\"\"") + "\"" : id).append(',').append(i % 7 == 0 ? "" : score).append('\n');
+      json.append("{\"TransactionID\":\"").append(id.replace("\"", "\\\"")).append('"')
+          .append(i % 7 == 0 ? "" : ",\"fraud_score\":" + score).append("}\n");
+    }
+    // Several files, so the rows come from several partitions.
+    lakehouse.append(SharedSpark.session().createDataFrame(rows, schema).repartition(4), Tables.GOLD);
+    String query = "SELECT TransactionID, fraud_score FROM fraud_predictions ORDER BY TransactionID";
+
+    for (String every : List.of("0", "all", "ALL")) {
+      assertEquals(csv.toString(), run(lakehouse, ResultFormat.CSV, RowLimit.parse(every), query), every);
+      assertEquals(json.toString(), run(lakehouse, ResultFormat.JSON, RowLimit.parse(every), query), every);
+    }
+    String first = run(lakehouse, ResultFormat.CSV, RowLimit.parse("100"), query);
+    assertEquals(101, first.lines().count(), "the header and 100 rows");
+    assertTrue(csv.toString().startsWith(first));
+  }
+
+  @Test
+  void theTableFormatShowsAtMostItsCapAndSaysWhenItCutRows() {
+    Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig());
+    String query = "SELECT id FROM range(" + (SqlRunner.TABLE_MAX_ROWS + 5) + ")";
+    String table = run(lakehouse, ResultFormat.TABLE, RowLimit.all(), query);
+    List<String> lines = table.lines().toList();
+    assertEquals(String.format(Locale.ROOT, "(first %,d rows: the table format shows no more; --format csv or json prints them all)",
+        SqlRunner.TABLE_MAX_ROWS), lines.get(lines.size() - 1));
+    assertEquals(SqlRunner.TABLE_MAX_ROWS, lines.stream().filter(l -> l.matches("\\| \\d+ +\\|")).count());
+    assertEquals(SqlRunner.TABLE_MAX_ROWS + 5 + 1, run(lakehouse, ResultFormat.CSV, RowLimit.all(), query).lines().count());
+  }
+
+  @Test
+  void aLimitThatIsNotANumberOfRowsIsRefusedNamingIt() {
+    for (String bad : List.of("-1", "lots", "1.5", "", "99999999999")) {
+      FraudLakeException e = assertThrows(FraudLakeException.class, () -> RowLimit.parse(bad));
+      assertEquals("--limit must be a number of rows from 1 to 2147483646, or 0 or all for every row; got \"" + bad + "\"",
+          e.getMessage());
+    }
+    assertEquals("all", RowLimit.parse(" 0 ").toString());
+    assertEquals("25", RowLimit.parse("25").toString());
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.fraudlake.silver.SilverStats;
 import io.fraudlake.spark.Lakehouse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -22,12 +23,17 @@ public final class Pipelines {
    * Lands a file atomically. The file source reads files in modification-time order, and files
    * written in the same millisecond would come in any order, so each landed file gets a later time.
    */
-  public static synchronized void land(Lakehouse lakehouse, String name, List<String> lines) {
+  public static void land(Lakehouse lakehouse, String name, List<String> lines) {
+    land(lakehouse, name, (String.join("\n", lines) + (lines.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Lands a file of exactly these bytes: line ends, encodings and all, as a producer wrote them. */
+  public static synchronized void land(Lakehouse lakehouse, String name, byte[] bytes) {
     try {
       Path landing = lakehouse.config().landingDir();
       Files.createDirectories(landing);
       Path temp = landing.resolve("." + name + ".tmp");
-      Files.write(temp, lines);
+      Files.write(temp, bytes);
       nextModified += 1_000;
       Files.setLastModifiedTime(temp, java.nio.file.attribute.FileTime.fromMillis(nextModified));
       Files.move(temp, landing.resolve(name), StandardCopyOption.ATOMIC_MOVE);
