@@ -79,7 +79,6 @@ public final class SoakBenchmark {
     long resentLines;
     long badLines;
     final List<String> recent = new ArrayList<>();
-    long newestMillis;
   }
 
   private void run() throws Exception {
@@ -134,7 +133,7 @@ public final class SoakBenchmark {
       }
     }
     System.err.printf(Locale.ROOT, "soak: producer done, %,d event lines; waiting for run to drain%n", landed.eventLines);
-    drain(lakehouse);
+    drain(lakehouse, landed, process);
     process.destroy();
     process.waitFor();
     String loadAfter = PipelineLatencyBenchmark.loadAverage();
@@ -197,7 +196,6 @@ public final class SoakBenchmark {
             random.nextInt(50) == 0 ? "GB" : "US");
         out.write(line);
         landed.eventLines++;
-        landed.newestMillis = now;
         // Re-sends pick from the last few files, so they reach the engine before and after its watermark.
         if (landed.recent.size() >= 20_000) {
           landed.recent.set(random.nextInt(landed.recent.size()), line);
@@ -209,12 +207,21 @@ public final class SoakBenchmark {
     Files.move(hidden, landing.resolve(String.format(Locale.ROOT, "soak-%06d.jsonl", index)), StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Waits until silver and gold have not grown for 20 s (up to 10 minutes). */
-  private static void drain(Lakehouse lakehouse) throws InterruptedException {
+  /**
+   * Waits (up to 10 minutes) until bronze and quarantine hold as many rows as lines landed, then until
+   * silver and gold have not grown for 20 s: the events after the newest one's watermark wait for
+   * events that will not come.
+   */
+  private static void drain(Lakehouse lakehouse, Landed landed, Process process) throws InterruptedException {
+    long lines = landed.eventLines + landed.resentLines + landed.badLines;
     long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    while (System.nanoTime() < deadline && process.isAlive()
+        && lakehouse.read(Tables.BRONZE).count() + lakehouse.read(Tables.QUARANTINE).count() < lines) {
+      Thread.sleep(2_000);
+    }
     long last = -1;
     long stableSince = System.nanoTime();
-    while (System.nanoTime() < deadline) {
+    while (System.nanoTime() < deadline && process.isAlive()) {
       long now = lakehouse.read(Tables.SILVER).count() + lakehouse.read(Tables.GOLD).count();
       if (now != last) {
         last = now;
@@ -239,8 +246,9 @@ public final class SoakBenchmark {
     long silverIds = silver.select("TransactionID").distinct().count();
     long goldRows = gold.count();
     long goldIds = gold.select("TransactionID").distinct().count();
-    // Every event the watermark has let out: older than the newest event time minus the lateness, with a margin.
-    Instant cutoff = Instant.ofEpochMilli(landed.newestMillis).minus(lateness).minusSeconds(5);
+    // Every event the watermark has let out: older than the newest event time read minus the lateness, with a margin.
+    Instant newest = bronze.agg(org.apache.spark.sql.functions.max("event_timestamp")).first().getTimestamp(0).toInstant();
+    Instant cutoff = newest.minus(lateness).minusSeconds(1);
     long due = bronze.where(col("event_timestamp").lt(java.sql.Timestamp.from(cutoff)))
         .select("TransactionID").distinct().count();
     long lost = bronze.where(col("event_timestamp").lt(java.sql.Timestamp.from(cutoff))).select("TransactionID")

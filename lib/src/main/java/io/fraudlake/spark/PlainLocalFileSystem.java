@@ -12,7 +12,12 @@ import org.apache.hadoop.fs.LocalFileSystem;
  */
 public class PlainLocalFileSystem extends LocalFileSystem {
   public PlainLocalFileSystem() {
-    super(new PlainRawLocalFileSystem());
+    this(new PlainRawLocalFileSystem());
+  }
+
+  /** The same over another raw local file system (one that injects faults, in tests). */
+  protected PlainLocalFileSystem(PlainRawLocalFileSystem raw) {
+    super(raw);
     setWriteChecksum(false);
     setVerifyChecksum(false);
   }

@@ -14,7 +14,12 @@ import org.apache.hadoop.fs.DelegateToFileSystem;
  */
 public class PlainLocalFs extends DelegateToFileSystem {
   public PlainLocalFs(URI uri, Configuration conf) throws IOException, URISyntaxException {
-    super(uri, new PlainRawLocalFileSystem(), conf, "file", false);
+    this(uri, conf, new PlainRawLocalFileSystem());
+  }
+
+  /** The same over another raw local file system (one that injects faults, in tests). */
+  protected PlainLocalFs(URI uri, Configuration conf, PlainRawLocalFileSystem raw) throws IOException, URISyntaxException {
+    super(uri, raw, conf, "file", false);
   }
 
   @Override

@@ -115,6 +115,10 @@ class ModelStoreTest {
     return new StructType(fields);
   }
 
+  private ModelRegistry remote(InProcessMlflowServer server) {
+    return ModelRegistries.fromEnvironment(config, Map.of(ModelRegistries.TRACKING_URI, server.url()));
+  }
+
   private static long downloads(InProcessMlflowServer server) {
     return server.requests().stream().filter(r -> r.startsWith("GET /api/2.0/mlflow-artifacts/artifacts/")).count();
   }
@@ -169,7 +173,7 @@ class ModelStoreTest {
   @Test
   void aDamagedOrIncompleteCacheEntryIsDownloadedAgain() throws IOException {
     try (InProcessMlflowServer server = InProcessMlflowServer.start(null)) {
-      ModelRegistry registry = ModelRegistries.fromEnvironment(config, Map.of(ModelRegistries.TRACKING_URI, server.url()));
+      ModelRegistry registry = remote(server);
       ModelVersionInfo version = register(registry, "cached", modelA);
       Path cacheDir = SharedSpark.tempDir("cache");
       ModelStore store = new ModelStore(registry, cacheDir);
@@ -208,7 +212,7 @@ class ModelStoreTest {
   @Test
   void aRegistryFailingDuringTheDownloadLeavesNothingCachedAndTheNextLoadFetchesAll() throws IOException {
     try (InProcessMlflowServer server = InProcessMlflowServer.start(null)) {
-      ModelRegistry registry = ModelRegistries.fromEnvironment(config, Map.of(ModelRegistries.TRACKING_URI, server.url()));
+      ModelRegistry registry = remote(server);
       ModelVersionInfo version = register(registry, "flaky", modelA);
       Path cacheDir = SharedSpark.tempDir("cache");
       ModelStore store = new ModelStore(registry, cacheDir);
@@ -228,7 +232,7 @@ class ModelStoreTest {
   @Test
   void artifactListingsThatLeaveTheModelFolderAreRefused() throws IOException {
     try (InProcessMlflowServer server = InProcessMlflowServer.start(null)) {
-      ModelRegistry registry = ModelRegistries.fromEnvironment(config, Map.of(ModelRegistries.TRACKING_URI, server.url()));
+      ModelRegistry registry = remote(server);
       ModelVersionInfo version = register(registry, "hostile", modelA);
       Path cacheDir = SharedSpark.tempDir("cache").resolve("inner");
       ModelStore store = new ModelStore(registry, cacheDir);

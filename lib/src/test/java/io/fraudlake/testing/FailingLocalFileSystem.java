@@ -1,12 +1,10 @@
 package io.fraudlake.testing;
 
-import org.apache.hadoop.fs.LocalFileSystem;
+import io.fraudlake.spark.PlainLocalFileSystem;
 
-/** {@link FailingRawLocalFileSystem} as {@code fs.file.impl}: a local file system without checksums. */
-public class FailingLocalFileSystem extends LocalFileSystem {
+/** {@link FailingRawLocalFileSystem} as {@code fs.file.impl}: the local file system without checksums. */
+public class FailingLocalFileSystem extends PlainLocalFileSystem {
   public FailingLocalFileSystem() {
     super(new FailingRawLocalFileSystem());
-    setWriteChecksum(false);
-    setVerifyChecksum(false);
   }
 }
