@@ -4,7 +4,6 @@ import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.registry.ModelRegistries;
 import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.scoring.ModelSources;
-import io.fraudlake.scoring.ModelStore;
 import io.fraudlake.training.ModelCatalog;
 import java.io.PrintStream;
 import java.util.List;
@@ -45,7 +44,7 @@ final class ModelsCommand extends FraudLakeCommand {
     int run(JobContext context) {
       FraudLakeConfig config = context.config();
       try (ModelRegistry registry = ModelRegistries.fromEnvironment(config, System.getenv())) {
-        print(new ModelCatalog(registry).show(uri, new ModelStore(registry, ModelSources.cacheDir(config))));
+        print(new ModelCatalog(registry).show(uri, ModelSources.store(config, registry)));
       }
       return 0;
     }

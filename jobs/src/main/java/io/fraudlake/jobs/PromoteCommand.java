@@ -6,7 +6,6 @@ import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.registry.ModelRegistries;
 import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.scoring.ModelSources;
-import io.fraudlake.scoring.ModelStore;
 import io.fraudlake.training.Progress;
 import io.fraudlake.training.PromotionGate;
 import io.fraudlake.training.PromotionJob;
@@ -65,7 +64,7 @@ final class PromoteCommand extends FraudLakeCommand {
           + " without any evaluation");
     }
     try (ModelRegistry registry = ModelRegistries.fromEnvironment(config, System.getenv())) {
-      PromotionJob job = new PromotionJob(context.lakehouse(), new ModelStore(registry, ModelSources.cacheDir(config)),
+      PromotionJob job = new PromotionJob(context.lakehouse(), ModelSources.store(config, registry),
           Progress.to(out, "promote"));
       PromotionJob.Result result = job.promote(modelName, from, toAlias, gate, evaluationWindow, force);
       if (!result.changed()) {

@@ -3,7 +3,6 @@ package io.fraudlake.jobs;
 import io.fraudlake.registry.ModelRegistries;
 import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.scoring.ModelSources;
-import io.fraudlake.scoring.ModelStore;
 import io.fraudlake.training.Progress;
 import io.fraudlake.training.TimeSplit;
 import io.fraudlake.training.TrainingJob;
@@ -78,7 +77,7 @@ final class TrainCommand extends FraudLakeCommand {
     }
     PrintStream out = System.out;
     try (ModelRegistry registry = ModelRegistries.fromEnvironment(config, System.getenv())) {
-      TrainingJob job = new TrainingJob(context.lakehouse(), new ModelStore(registry, ModelSources.cacheDir(config)),
+      TrainingJob job = new TrainingJob(context.lakehouse(), ModelSources.store(config, registry),
           Progress.to(out, "train"));
       TrainingResult result = job.run(settings, alias, config.string("scoring.alias"));
       printSummary(out, result);

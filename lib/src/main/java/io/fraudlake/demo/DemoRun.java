@@ -56,7 +56,7 @@ public final class DemoRun {
 
   public DemoRun(Lakehouse lakehouse, ModelRegistry registry, PrintStream out) {
     this.lakehouse = lakehouse;
-    this.models = new ModelStore(registry, ModelSources.cacheDir(lakehouse.config()));
+    this.models = ModelSources.store(lakehouse.config(), registry);
     this.out = out;
   }
 

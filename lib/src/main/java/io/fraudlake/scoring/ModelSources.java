@@ -2,6 +2,7 @@ package io.fraudlake.scoring;
 
 import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.registry.ModelRegistries;
+import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.registry.ModelUri;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,7 +26,12 @@ public final class ModelSources {
 
   /** The model store of the registry the environment selects, with the runtime folder's model cache. */
   public static ModelStore store(FraudLakeConfig config, Map<String, String> env) {
-    return new ModelStore(ModelRegistries.fromEnvironment(config, env), cacheDir(config));
+    return store(config, ModelRegistries.fromEnvironment(config, env));
+  }
+
+  /** The model store of {@code registry}, with the runtime folder's model cache. */
+  public static ModelStore store(FraudLakeConfig config, ModelRegistry registry) {
+    return new ModelStore(registry, cacheDir(config));
   }
 
   public static Path cacheDir(FraudLakeConfig config) {
