@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
         PromoteCommand.class,
         ModelsCommand.class,
         ScoreCommand.class,
+        ServeCommand.class,
         RunCommand.class,
         EvaluateCommand.class,
         SqlCommand.class,

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * which names every problem, then decides the line, so a clean line's fields are exactly what that
  * path would give it and only its cost differs.
  */
-final class CleanEventParser {
+public final class CleanEventParser {
   private static final int TRANSACTION_ID = 0;
   private static final int EVENT_TIME = 1;
   private static final int CARD_ID = 2;
@@ -43,13 +43,13 @@ final class CleanEventParser {
    * A clean event's fields, in {@link BronzeParser#KNOWN_FIELDS}'s order: the strings as written, the
    * event time in microseconds since the epoch.
    */
-  record Event(String transactionId, long eventMicros, String cardId, double amount, String productCd,
+  public record Event(String transactionId, long eventMicros, String cardId, double amount, String productCd,
       String cardCountry, String merchantCountry, Integer isFraud) {}
 
   private CleanEventParser() {}
 
   /** The line's event if it is clean, otherwise null. */
-  static Event parse(String line) {
+  public static Event parse(String line) {
     if (line == null || line.length() > MAX_LINE) {
       return null;
     }

@@ -15,4 +15,9 @@ public interface ModelSource {
 
   /** Loads one version (as returned by {@link #currentVersion()}). */
   ScoringModel load(String version);
+
+  /** What the registry records of {@code version}; empty for a model that is not in a registry. */
+  default java.util.Optional<RegistryRecord> registryRecord(String version) {
+    return java.util.Optional.empty();
+  }
 }

@@ -3,7 +3,9 @@ package io.fraudlake.scoring;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.registry.ModelUri;
 import io.fraudlake.registry.ModelVersionInfo;
+import io.fraudlake.registry.RunInfo;
 import io.fraudlake.spark.Lakehouse;
+import java.util.Optional;
 
 /**
  * The production model behind a registry URI such as {@code models:/fraud_isolation_forest@prod}:
@@ -50,6 +52,24 @@ public final class RegistryModelSource implements ModelSource {
       return store.load(info);
     } catch (ModelCache.DownloadFailedException e) {
       throw new ModelSourceUnavailableException(e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<RegistryRecord> registryRecord(String version) {
+    try {
+      ModelVersionInfo info = store.registry().getModelVersion(uri.name(), Long.parseLong(version));
+      Optional<RunInfo> run = Optional.empty();
+      if (info.runId() != null) {
+        try {
+          run = Optional.of(store.registry().getRun(info.runId()));
+        } catch (FraudLakeException e) {
+          // A deleted run leaves its versions behind; the version is still described.
+        }
+      }
+      return Optional.of(new RegistryRecord(info, run));
+    } catch (FraudLakeException e) {
+      throw new ModelSourceUnavailableException(Lakehouse.rootMessage(e), e);
     }
   }
 }

@@ -33,8 +33,23 @@ public final class WindowFeatures implements Serializable {
     this.highValueThreshold = highValueThreshold;
   }
 
+  /** What the window arithmetic reads of a transaction. */
+  public interface WindowEvent {
+    long micros();
+
+    String id();
+
+    double amount();
+
+    String product();
+  }
+
+  /** The canonical order every window is summed in: event time, then TransactionID. */
+  public static final Comparator<WindowEvent> CANONICAL_ORDER =
+      Comparator.comparingLong(WindowEvent::micros).thenComparing(WindowEvent::id);
+
   /** One transaction as the window needs it, and the row it came from. */
-  private record Event(long micros, String id, double amount, String product, boolean emit, Row row) {}
+  private record Event(long micros, String id, double amount, String product, boolean emit, Row row) implements WindowEvent {}
 
   public Iterator<Row> compute(Iterator<Row> rows) {
     List<Event> events = new ArrayList<>();
@@ -43,13 +58,13 @@ public final class WindowFeatures implements Serializable {
       events.add(new Event(micros(r.getAs("event_timestamp")), r.getAs("TransactionID"), r.getAs("TransactionAmt"),
           r.getAs("ProductCD"), r.<Boolean>getAs("_emit"), r));
     }
-    events.sort(Comparator.comparingLong(Event::micros).thenComparing(Event::id));
+    events.sort(CANONICAL_ORDER);
     List<Row> out = new ArrayList<>();
     int lo = 0;
     int hi = 0;
     for (int i = 0; i < events.size(); i++) {
       Event e = events.get(i);
-      long from = e.micros() - windowMicros;
+      long from = windowStart(e.micros());
       while (events.get(lo).micros() < from) {
         lo++;
       }
@@ -68,30 +83,13 @@ public final class WindowFeatures implements Serializable {
   }
 
   private Row features(Event e, List<Event> events, int lo, int hi) {
-    long count = hi - lo + 1;
-    double sum = 0;
-    Set<String> products = new HashSet<>();
-    for (int j = lo; j <= hi; j++) {
-      sum += events.get(j).amount();
-      products.add(events.get(j).product());
-    }
-    double mean = sum / count;
-    double stddev = 0.0;
-    if (count > 1) {
-      double squares = 0;
-      for (int j = lo; j <= hi; j++) {
-        double d = events.get(j).amount() - mean;
-        squares += d * d;
-      }
-      stddev = Math.sqrt(squares / (count - 1));
-    }
     Row r = e.row();
-    double amount = e.amount();
+    FeatureValues f = features(e, r.getAs("card_country"), r.getAs("merchant_country"), events, lo, hi);
     return RowFactory.create(
         r.getAs("TransactionID"),
         r.getAs("event_timestamp"),
         r.getAs("card_id"),
-        amount,
+        f.amount(),
         r.getAs("ProductCD"),
         r.getAs("card_country"),
         r.getAs("merchant_country"),
@@ -99,18 +97,52 @@ public final class WindowFeatures implements Serializable {
         r.getAs("extra_fields"),
         r.getAs("source_file"),
         r.getAs("ingested_at"),
-        Math.log1p(amount),
-        amount > highValueThreshold ? 1 : 0,
-        international(r.getAs("card_country"), r.getAs("merchant_country")) ? 1 : 0,
-        count,
-        mean,
-        stddev,
-        (long) products.size(),
+        f.logAmount(),
+        f.highValue(),
+        f.international(),
+        f.count(),
+        f.mean(),
+        f.stddev(),
+        f.productDiversity(),
         r.<Boolean>getAs("arrived_late"));
   }
 
+  /** The earliest event time (µs) in the window of a transaction at {@code micros}: the window is [τ − window, τ]. */
+  public long windowStart(long micros) {
+    return micros - windowMicros;
+  }
+
+  /**
+   * The eight features of {@code e}, whose window is {@code window[lo..hi]}: a list in {@link
+   * #CANONICAL_ORDER} holding e, every event of its card from {@link #windowStart} on, and those at
+   * e's own time.
+   */
+  public FeatureValues features(WindowEvent e, String cardCountry, String merchantCountry,
+      List<? extends WindowEvent> window, int lo, int hi) {
+    long count = hi - lo + 1;
+    double sum = 0;
+    Set<String> products = new HashSet<>();
+    for (int j = lo; j <= hi; j++) {
+      sum += window.get(j).amount();
+      products.add(window.get(j).product());
+    }
+    double mean = sum / count;
+    double stddev = 0.0;
+    if (count > 1) {
+      double squares = 0;
+      for (int j = lo; j <= hi; j++) {
+        double d = window.get(j).amount() - mean;
+        squares += d * d;
+      }
+      stddev = Math.sqrt(squares / (count - 1));
+    }
+    double amount = e.amount();
+    return new FeatureValues(amount, Math.log1p(amount), amount > highValueThreshold ? 1 : 0,
+        international(cardCountry, merchantCountry) ? 1 : 0, count, mean, stddev, products.size());
+  }
+
   /** Both countries known (not blank) and different, ignoring case and surrounding blanks. */
-  static boolean international(String cardCountry, String merchantCountry) {
+  public static boolean international(String cardCountry, String merchantCountry) {
     if (cardCountry == null || merchantCountry == null || cardCountry.isBlank() || merchantCountry.isBlank()) {
       return false;
     }
