@@ -1,6 +1,7 @@
 package io.fraudlake.jobs;
 
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.monitoring.StreamMetrics;
 import io.fraudlake.pipeline.LivePipeline;
 import io.fraudlake.scoring.ModelSources;
 import io.fraudlake.scoring.ProductionModel;
@@ -33,11 +34,19 @@ final class RunCommand extends FraudLakeCommand {
       description = "Registry model URI (default: models:/<model.name>@<scoring.alias>).")
   String modelUri;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = "Serve Prometheus metrics (GET /metrics) on this port while the stream runs; 0 = none "
+          + "(default: monitoring.metrics-port, on monitoring.metrics-host).")
+  Integer metricsPort;
+
   @Override
   Map<String, String> configOverrides() {
     Map<String, String> implied = new LinkedHashMap<>();
     if (trigger != null) {
       implied.put("run.trigger", trigger);
+    }
+    if (metricsPort != null) {
+      implied.put(StreamMetrics.PORT_KEY, metricsPort.toString());
     }
     return implied;
   }
@@ -51,17 +60,20 @@ final class RunCommand extends FraudLakeCommand {
     Lakehouse lakehouse = context.lakehouse();
     // Before the model is fetched, so a second writer fails at once.
     try (JobLeases leases = leaseCheckpoints(context, LivePipeline.LEASED_CHECKPOINTS)) {
-      ProductionModel model = ProductionModel.load(
-          ModelSources.choose(context.config(), modelPath, modelUri, System.getenv()),
-          context.config().duration("scoring.alias-check-interval"));
       ScoringStatus status = ScoringStatus.console();
-      try (StreamProgress progress = StreamProgress.attach(context.spark(), LivePipeline.QUERY_NAME, System.out);
-           LivePipeline pipeline = LivePipeline.start(lakehouse, model, status)) {
-        System.out.println("run: watching " + context.config().landingDir() + " → fraud_predictions (Ctrl-C stops)");
-        Streams.onShutdown(pipeline::close);
-        pipeline.awaitTermination();
-      } finally {
-        status.finish();
+      // Before the model is fetched too, so a port in use fails at once.
+      try (StreamMetrics metrics = Streams.serveMetrics(context.config(), LivePipeline.QUERY_NAME, status)) {
+        ProductionModel model = ProductionModel.load(
+            ModelSources.choose(context.config(), modelPath, modelUri, System.getenv()),
+            context.config().duration("scoring.alias-check-interval"));
+        try (StreamProgress progress = StreamProgress.attach(context.spark(), LivePipeline.QUERY_NAME, System.out);
+             LivePipeline pipeline = LivePipeline.start(lakehouse, model, status)) {
+          System.out.println("run: watching " + context.config().landingDir() + " → fraud_predictions (Ctrl-C stops)");
+          Streams.onShutdown(pipeline::close);
+          pipeline.awaitTermination();
+        } finally {
+          status.finish();
+        }
       }
     }
     return 0;

@@ -1,6 +1,7 @@
 package io.fraudlake.jobs;
 
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.monitoring.StreamMetrics;
 import io.fraudlake.scoring.BatchScoring;
 import io.fraudlake.scoring.ModelSources;
 import io.fraudlake.scoring.ProductionModel;
@@ -11,6 +12,7 @@ import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,14 +48,24 @@ final class ScoreCommand extends FraudLakeCommand {
       description = "Registry model URI (default: models:/<model.name>@<scoring.alias>).")
   String modelUri;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = "Serve Prometheus metrics (GET /metrics) on this port while the stream runs; 0 = none "
+          + "(default: monitoring.metrics-port, on monitoring.metrics-host).")
+  Integer metricsPort;
+
   @Option(names = "--reset",
       description = "Delete the scoring checkpoint first. Gold keeps its rows; transactions already in gold are skipped, not rescored.")
   boolean reset;
 
   @Override
+  Map<String, String> configOverrides() {
+    return metricsPort == null ? Map.of() : Map.of(StreamMetrics.PORT_KEY, metricsPort.toString());
+  }
+
+  @Override
   int run(JobContext context) {
-    if (batch && (once || reset)) {
-      throw new FraudLakeException("--batch cannot be combined with --once or --reset");
+    if (batch && (once || reset || metricsPort != null)) {
+      throw new FraudLakeException("--batch cannot be combined with --once, --reset or --metrics-port");
     }
     if (!batch && (input != null || output != null)) {
       throw new FraudLakeException("--input and --output need --batch");
@@ -73,15 +85,18 @@ final class ScoreCommand extends FraudLakeCommand {
     }
     // Before the model is fetched, so a second scoring process fails at once; and before a reset deletes the checkpoint.
     try (JobLeases leases = leaseCheckpoints(context, List.of(ScoringStream.QUERY_NAME))) {
-      ProductionModel model = model(context);
-      if (reset) {
-        ScoringStream.reset(lakehouse);
-      }
       ScoringStatus status = ScoringStatus.console();
-      StreamingQuery query = new ScoringStream(lakehouse, model, status).start(once);
-      ScoringStream.await(query, status);
-      System.out.printf("score: %d rows in %d batches, %d anomalies, into %s%n",
-          status.rows(), status.batches(), status.anomalies(), lakehouse.qualifiedName(Tables.GOLD));
+      // Before the model is fetched too, so a port in use fails at once.
+      try (StreamMetrics metrics = Streams.serveMetrics(context.config(), ScoringStream.QUERY_NAME, status)) {
+        ProductionModel model = model(context);
+        if (reset) {
+          ScoringStream.reset(lakehouse);
+        }
+        StreamingQuery query = new ScoringStream(lakehouse, model, status).start(once);
+        ScoringStream.await(query, status);
+        System.out.printf("score: %d rows in %d batches, %d anomalies, into %s%n",
+            status.rows(), status.batches(), status.anomalies(), lakehouse.qualifiedName(Tables.GOLD));
+      }
     }
     return 0;
   }

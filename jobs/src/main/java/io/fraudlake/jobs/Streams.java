@@ -1,6 +1,10 @@
 package io.fraudlake.jobs;
 
+import io.fraudlake.config.FraudLakeConfig;
+import io.fraudlake.monitoring.StreamMetrics;
+import io.fraudlake.scoring.ScoringStatus;
 import io.fraudlake.spark.JobLeases;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.sql.streaming.StreamingQuery;
@@ -28,6 +32,20 @@ final class Streams {
         afterStop.run();
       }
     });
+  }
+
+  /**
+   * The Prometheus endpoint {@code monitoring.metrics-port} (or {@code --metrics-port}) asks for,
+   * fed by {@code status} and announced on standard output; null when it is off, which
+   * try-with-resources skips.
+   */
+  static StreamMetrics serveMetrics(FraudLakeConfig config, String query, ScoringStatus status) {
+    Optional<StreamMetrics> metrics = StreamMetrics.fromConfig(config, query);
+    metrics.ifPresent(m -> {
+      status.addListener(m);
+      System.out.println(query + ": metrics on " + m.url());
+    });
+    return metrics.orElse(null);
   }
 
   /** Runs {@code stop} when the JVM is asked to end, first among the hooks above. */

@@ -10,7 +10,9 @@ import io.fraudlake.training.FeatureReference;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.sql.Dataset;
@@ -64,17 +66,18 @@ final class DriftMonitor {
    * count and event-time range come from the same pass, so this needs nothing of gold's write and
    * can run beside it.
    *
-   * @return the drifted features, empty when none drifted or the batch was not measured
+   * @return the PSI of each judged feature and the drifted ones; {@link BatchDrift#NOT_MEASURED} when
+   *     the batch was not measured
    */
-  List<String> record(Dataset<Row> batch, ScoringModel model, String queryId, String appId, long batchId) {
+  BatchDrift record(Dataset<Row> batch, ScoringModel model, String queryId, String appId, long batchId) {
     FeatureDrift d = driftFor(model);
     if (d == null) {
-      return List.of();
+      return BatchDrift.NOT_MEASURED;
     }
     FeatureDrift.Measurement measured = d.measure(batch, GoldSchema.EVENT_TIMESTAMP);
     long rows = measured.rows();
     if (rows == 0) {
-      return List.of();
+      return BatchDrift.NOT_MEASURED;
     }
     if (rows < minRows) {
       if (!smallBatchReported) {
@@ -85,15 +88,19 @@ final class DriftMonitor {
       } else {
         LOG.debug("batch {}: {} rows, no drift measured (min {})", batchId, rows, minRows);
       }
-      return List.of();
+      return BatchDrift.NOT_MEASURED;
     }
     Timestamp computedAt = new Timestamp(System.currentTimeMillis());
     List<Row> out = new ArrayList<>();
     List<String> drifted = new ArrayList<>();
+    Map<String, Double> psiByFeature = new LinkedHashMap<>();
     for (FeatureDrift.FeatureShift shift : measured.shifts()) {
       // A feature null on most of the batch is as noisy as a small batch: recorded, not judged.
       Double psi = shift.rows() >= minRows ? shift.psi() : null;
       Boolean isDrifted = psi == null ? null : psi >= threshold;
+      if (psi != null) {
+        psiByFeature.put(shift.feature(), psi);
+      }
       if (Boolean.TRUE.equals(isDrifted)) {
         drifted.add(shift.feature());
         LOG.warn(String.format(java.util.Locale.ROOT,
@@ -106,7 +113,7 @@ final class DriftMonitor {
     }
     DeltaWrites.appendOnce(lakehouse, lakehouse.spark().createDataFrame(out, GoldSchema.FEATURE_DRIFT),
         Tables.FEATURE_DRIFT, appId, batchId);
-    return drifted;
+    return new BatchDrift(psiByFeature, drifted);
   }
 
   private FeatureDrift driftFor(ScoringModel model) {

@@ -16,7 +16,6 @@ import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.ObservedRow;
 import io.fraudlake.spark.Tables;
 import java.sql.Timestamp;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.logging.log4j.LogManager;
@@ -86,9 +85,9 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     Dataset<Row> input = kept == null ? unseen : kept.rows();
     try {
       // Drift needs nothing of gold's write, so it is measured and appended beside it.
-      CompletableFuture<List<String>> drifting = measured
+      CompletableFuture<BatchDrift> drifting = measured
           ? BatchThreads.start("fraudlake-drift", () -> drift.record(input, current, queryId, appId, batchId))
-          : CompletableFuture.completedFuture(List.of());
+          : CompletableFuture.completedFuture(BatchDrift.NOT_MEASURED);
       BatchMetrics metrics;
       try {
         metrics = writeScores(input, batch.sparkSession(), current, queryId, appId, batchId, started);
@@ -97,9 +96,9 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
         drifting.exceptionally(failure -> null).join();
         throw e;
       }
-      List<String> drifted = BatchThreads.join(drifting);
+      BatchDrift measuredDrift = BatchThreads.join(drifting);
       LOG.debug("batch {}: scored, gold, metrics and drift in {} ms", batchId, (System.nanoTime() - started) / 1_000_000);
-      status.batchDone(metrics, drifted);
+      status.batchDone(metrics, measuredDrift);
     } finally {
       if (kept != null) {
         kept.close();

@@ -3,12 +3,19 @@ package io.fraudlake.scoring;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The live one-line status of a scoring stream. On a terminal the line is rewritten in place;
- * redirected to a file or a log collector, every batch gets its own line.
+ * redirected to a file or a log collector, every batch gets its own line. Every batch is also handed
+ * to the {@link BatchListener}s added (the Prometheus endpoint, for one).
  */
 public final class ScoringStatus {
+  private static final Logger LOG = LogManager.getLogger(ScoringStatus.class);
+
+  private final List<BatchListener> listeners = new CopyOnWriteArrayList<>();
   private final PrintStream out;
   private final boolean rewrite;
   private long batches;
@@ -32,12 +39,31 @@ public final class ScoringStatus {
     return new ScoringStatus(null, false);
   }
 
-  public synchronized void batchDone(BatchMetrics m) {
-    batchDone(m, List.of());
+  /** Hands every batch from now on to {@code listener} too, after the status line. */
+  public ScoringStatus addListener(BatchListener listener) {
+    listeners.add(listener);
+    return this;
   }
 
-  /** A batch is done; {@code drifted} names the features that drifted in it (shown as a marker). */
-  public synchronized void batchDone(BatchMetrics m, List<String> drifted) {
+  public synchronized void batchDone(BatchMetrics m) {
+    batchDone(m, BatchDrift.NOT_MEASURED);
+  }
+
+  /** A batch is done; the features that drifted in it are shown as a marker. */
+  public synchronized void batchDone(BatchMetrics m, BatchDrift drift) {
+    countAndShow(m, drift.drifted());
+    for (BatchListener listener : listeners) {
+      try {
+        listener.batchDone(m, drift);
+      } catch (RuntimeException e) {
+        // The batch is already committed to gold: a failing listener must not stop the scoring,
+        // nor have Spark replay the batch for it.
+        LOG.warn("batch {}: listener {} failed", m.batchId(), listener.getClass().getSimpleName(), e);
+      }
+    }
+  }
+
+  private void countAndShow(BatchMetrics m, List<String> drifted) {
     batches++;
     rows += m.rows();
     anomalies += m.anomalies();
