@@ -213,8 +213,8 @@ final class ScoringEndpoints {
     try {
       return Json.MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
-      throw new BadRequestException("malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse("")
-          + String.format(Locale.ROOT, " (line %d, column %d)", e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+      String reason = e.getOriginalMessage().lines().findFirst().orElse("").replaceFirst(" \\(start marker at .*", "");
+      throw new BadRequestException("malformed JSON: " + reason + String.format(Locale.ROOT, " (line %d, column %d)", e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
               e.getLocation() == null ? 0 : e.getLocation().getColumnNr()));
     } catch (IOException e) {
       throw new BadRequestException("malformed JSON: " + e.getMessage());

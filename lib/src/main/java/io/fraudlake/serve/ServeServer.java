@@ -86,11 +86,14 @@ public final class ServeServer implements AutoCloseable {
   }
 
   /**
-   * Loads the model, then listens. The JDK server reads its timeouts once, when its first instance
+   * Loads the model, then listens. The JDK server reads its settings once, when its first instance
    * is made, so {@code serve.request-timeout} applies to the first service of a JVM.
    */
   public static ServeServer start(ServeSettings settings, ModelSource source) throws IOException {
     String seconds = Long.toString(Math.max(1, settings.requestTimeout().toSeconds()));
+    // The JDK server writes a response's headers and body separately: with Nagle's algorithm on, the
+    // body waits for the client's delayed acknowledgement (40 ms on Linux) on every kept-alive request.
+    System.setProperty("sun.net.httpserver.nodelay", System.getProperty("sun.net.httpserver.nodelay", "true"));
     System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", seconds));
     System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", seconds));
     ServeServer server = new ServeServer(settings, source);
