@@ -11,6 +11,7 @@ import os
 import platform
 
 import latency_sweep
+import serve_latency
 
 
 def jmh_to_result(path):
@@ -89,7 +90,10 @@ def markdown(res, stamp, args, tables=None):
         lines.append("")
     if "latency_sweep" in res:
         lines.append(latency_sweep.markdown(res["latency_sweep"]))
-    others = {k: v for k, v in res.items() if k not in ("fraudlake", "linkedin", "sklearn", "raw_scorer", "latency_sweep")}
+    if "serve_latency" in res:
+        lines.append(serve_latency.markdown(res["serve_latency"]))
+    others = {k: v for k, v in res.items()
+              if k not in ("fraudlake", "linkedin", "sklearn", "raw_scorer", "latency_sweep", "serve_latency")}
     for name, r in sorted(others.items()):
         lines.append(f"### {name}")
         lines.append("")

@@ -5,20 +5,28 @@ import static org.apache.spark.sql.functions.expr;
 
 import io.fraudlake.features.ModelFeatures;
 import io.fraudlake.iforest.IsolationForest;
+import io.fraudlake.registry.MlflowModelDirectory;
+import io.fraudlake.registry.Signature;
 import io.fraudlake.scoring.GoldSchema;
 import io.fraudlake.scoring.ModelSource;
 import io.fraudlake.scoring.ScoringModel;
 import io.fraudlake.training.FeatureReference;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * The model the pipeline benchmarks score with: the production pipeline shape (assembler, scaler,
@@ -63,6 +71,21 @@ final class BenchModels {
     System.out.printf(Locale.ROOT, "fitted the forest (200 trees, 256 samples) in %.1fs%n", (System.nanoTime() - started) / 1e9);
     return new ScoringModel("fraud_isolation_forest", "bench", model, GoldSchema.FEATURES, "fitted in the benchmark",
         Optional.of(reference));
+  }
+
+  /**
+   * {@code fitted} as an MLflow model directory ({@code MLmodel}, the Spark ML pipeline beside it, the drift
+   * reference), what {@code --model-path} of the commands takes; the pipeline goes to {@code <dir>-sparkml}.
+   */
+  static Path saveMlflow(ScoringModel fitted, Path dir) throws IOException {
+    Path sparkml = dir.resolveSibling(dir.getFileName() + "-sparkml");
+    ((MLWritable) fitted.transformer()).write().overwrite().save(sparkml.toString());
+    StructType outputs = new StructType().add("fraud_score", DataTypes.DoubleType).add("is_anomaly", DataTypes.BooleanType);
+    MlflowModelDirectory.Builder builder = MlflowModelDirectory.builder(dir)
+        .signature(Signature.of(GoldSchema.FEATURES, outputs))
+        .sparkModel(sparkml, PipelineModel.class.getName());
+    FeatureReference reference = fitted.featureReference().orElseThrow();
+    return builder.extraFile(FeatureReference.FILE_NAME, reference.toJson()).write().directory();
   }
 
   /** A model source that always answers with {@code model}: alias checks cost nothing. */

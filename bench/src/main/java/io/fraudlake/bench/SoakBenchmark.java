@@ -4,14 +4,10 @@ import static org.apache.spark.sql.functions.col;
 
 import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.registry.MlflowModelDirectory;
-import io.fraudlake.registry.Signature;
-import io.fraudlake.scoring.GoldSchema;
-import io.fraudlake.scoring.ScoringModel;
 import io.fraudlake.silver.SilverJob;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.SparkSessions;
 import io.fraudlake.spark.Tables;
-import io.fraudlake.training.FeatureReference;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -27,13 +23,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * A soak of {@code ./fraudlake run} as users run it, killed with SIGKILL at random moments and started
@@ -295,14 +287,6 @@ public final class SoakBenchmark {
     if (Files.isRegularFile(dir.resolve(MlflowModelDirectory.MLMODEL))) {
       return dir;
     }
-    ScoringModel fitted = BenchModels.fitForest(BenchModels.silverRows(spark, 100_000, 0, Instant.now().getEpochSecond()));
-    Path sparkml = dir.resolveSibling("model-sparkml");
-    ((MLWritable) fitted.transformer()).write().overwrite().save(sparkml.toString());
-    StructType outputs = new StructType().add("fraud_score", DataTypes.DoubleType).add("is_anomaly", DataTypes.BooleanType);
-    MlflowModelDirectory.Builder builder = MlflowModelDirectory.builder(dir)
-        .signature(Signature.of(GoldSchema.FEATURES, outputs))
-        .sparkModel(sparkml, PipelineModel.class.getName());
-    FeatureReference reference = fitted.featureReference().orElseThrow();
-    return builder.extraFile(FeatureReference.FILE_NAME, reference.toJson()).write().directory();
+    return BenchModels.saveMlflow(BenchModels.fitForest(BenchModels.silverRows(spark, 100_000, 0, Instant.now().getEpochSecond())), dir);
   }
 }
