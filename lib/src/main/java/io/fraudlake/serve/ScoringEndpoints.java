@@ -214,8 +214,9 @@ final class ScoringEndpoints {
       return Json.MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
       String reason = e.getOriginalMessage().lines().findFirst().orElse("").replaceFirst(" \\(start marker at .*", "");
-      throw new BadRequestException("malformed JSON: " + reason + String.format(Locale.ROOT, " (line %d, column %d)", e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
-              e.getLocation() == null ? 0 : e.getLocation().getColumnNr()));
+      int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+      int column = e.getLocation() == null ? 0 : e.getLocation().getColumnNr();
+      throw new BadRequestException(String.format(Locale.ROOT, "malformed JSON: %s (line %d, column %d)", reason, line, column));
     } catch (IOException e) {
       throw new BadRequestException("malformed JSON: " + e.getMessage());
     }

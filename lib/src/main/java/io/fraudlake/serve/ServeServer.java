@@ -58,16 +58,21 @@ public final class ServeServer implements AutoCloseable {
     this.windows = new CardWindows(new WindowFeatures(settings.windowSeconds(), settings.highValueThreshold()),
         settings.windowSeconds(), settings.lateness());
     this.metrics = new ServeMetrics(windows::size);
-    this.models = ServingModels.start(source, settings.modelCheckInterval(), metrics::serving);
-    this.endpoints = new ScoringEndpoints(models, windows, metrics, settings.maxEventsPerRequest());
-    this.metricsHandler = new MetricsHandler(metrics.registry());
+    // The port is taken first, so a port in use fails at once rather than after loading the model.
     try {
       this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 1024);
     } catch (BindException e) {
-      models.close();
       throw new FraudLakeException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage()
           + " (another process holds the port? choose another with --port)");
     }
+    try {
+      this.models = ServingModels.start(source, settings.modelCheckInterval(), metrics::serving);
+    } catch (RuntimeException e) {
+      http.stop(0);
+      throw e;
+    }
+    this.endpoints = new ScoringEndpoints(models, windows, metrics, settings.maxEventsPerRequest());
+    this.metricsHandler = new MetricsHandler(metrics.registry());
     AtomicInteger threadNumber = new AtomicInteger();
     this.workers = Executors.newFixedThreadPool(settings.threads(), r -> {
       Thread thread = new Thread(r, "fraudlake-serve-" + threadNumber.incrementAndGet());
