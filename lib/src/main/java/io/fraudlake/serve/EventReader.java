@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fraudlake.bronze.BronzeParser;
 import io.fraudlake.bronze.CleanEventParser;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -37,8 +38,22 @@ final class EventReader {
     if (event == null) {
       throw new BadRequestException(where + ": " + problem(known));
     }
+    return notInTheFuture(event, where, nowMillis);
+  }
+
+  /**
+   * The event of a body that is one clean event (the usual request), read by bronze's parser
+   * straight from the text; null when the body is anything else, which {@link #read} then handles.
+   */
+  static CleanEventParser.Event readClean(String body, long nowMillis) {
+    CleanEventParser.Event event = CleanEventParser.parse(body);
+    return event == null ? null : notInTheFuture(event, "the event", nowMillis);
+  }
+
+  /** Bronze quarantines an event time more than a day ahead of ingest; the service refuses it. */
+  private static CleanEventParser.Event notInTheFuture(CleanEventParser.Event event, String where, long nowMillis) {
     if (event.eventMicros() / 1000 > nowMillis + BronzeParser.MAX_MILLIS_AHEAD_OF_INGEST) {
-      throw new BadRequestException(where + ": event_timestamp " + node.get("event_timestamp").asText()
+      throw new BadRequestException(where + ": event_timestamp " + Instant.EPOCH.plusNanos(event.eventMicros() * 1000)
           + " is more than one day after the service's clock");
     }
     return event;

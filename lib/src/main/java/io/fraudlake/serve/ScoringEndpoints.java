@@ -8,6 +8,7 @@ import io.fraudlake.features.ModelFeatures;
 import io.fraudlake.silver.FeatureValues;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +33,11 @@ final class ScoringEndpoints {
 
   /** {@code POST /transactions}: one raw event (answered with an object) or an array (answered with an array). */
   byte[] transactions(byte[] body, long startNanos) throws IOException {
+    long now = System.currentTimeMillis();
+    CleanEventParser.Event single = EventReader.readClean(new String(body, StandardCharsets.UTF_8), now);
+    if (single != null) {
+      return answer(List.of(single), false, startNanos);
+    }
     JsonNode root = parse(body);
     boolean many = root.isArray();
     List<JsonNode> nodes = new ArrayList<>();
@@ -47,11 +53,14 @@ final class ScoringEndpoints {
     } else {
       nodes.add(root);
     }
-    long now = System.currentTimeMillis();
     List<CleanEventParser.Event> events = new ArrayList<>(nodes.size());
     for (int i = 0; i < nodes.size(); i++) {
       events.add(EventReader.read(nodes.get(i), many ? "event [" + i + "]" : "the event", now));
     }
+    return answer(events, many, startNanos);
+  }
+
+  private byte[] answer(List<CleanEventParser.Event> events, boolean many, long startNanos) throws IOException {
     ServedModel model = models.current();
     List<CardWindows.Admitted> admitted = windows.admit(events, model);
     for (CardWindows.Admitted a : admitted) {

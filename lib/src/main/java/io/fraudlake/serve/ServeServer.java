@@ -210,8 +210,8 @@ public final class ServeServer implements AutoCloseable {
   private byte[] body(HttpExchange exchange) throws IOException {
     int limit = settings.maxBodyBytes();
     String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+    long length = -1;
     if (declared != null) {
-      long length;
       try {
         length = Long.parseLong(declared.trim());
       } catch (NumberFormatException e) {
@@ -223,7 +223,8 @@ public final class ServeServer implements AutoCloseable {
       }
     }
     try (InputStream in = exchange.getRequestBody()) {
-      byte[] body = in.readNBytes(limit + 1);
+      // A declared length is read exactly; otherwise (chunked) one byte past the limit tells it was exceeded.
+      byte[] body = in.readNBytes(length >= 0 ? (int) length : limit + 1);
       if (body.length > limit) {
         throw new BadRequestException(413, "the body exceeds " + limit + " bytes (serve.max-body-bytes)");
       }
