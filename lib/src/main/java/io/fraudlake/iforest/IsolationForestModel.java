@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.detection.AnomalyModel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,7 +47,8 @@ import scala.Option;
  * node: tree, node (0 is the root), feature (-1 marks a leaf), split (x[feature] &lt;= split goes
  * left), left and right child, and size (training rows that reached the node).
  */
-public final class IsolationForestModel extends Model<IsolationForestModel> implements IsolationForestParams, MLWritable {
+public final class IsolationForestModel extends Model<IsolationForestModel>
+    implements IsolationForestParams, MLWritable, AnomalyModel {
   private static final long serialVersionUID = 1L;
   private static final String FORMAT = "fraudlake-isolation-forest-nodes-1";
   private static final StructType NODE_SCHEMA = new StructType()
@@ -110,8 +112,14 @@ public final class IsolationForestModel extends Model<IsolationForestModel> impl
     return threshold;
   }
 
+  @Override
   public double threshold() {
     return (Double) $(threshold);
+  }
+
+  @Override
+  public double scoreRow(double[] row) {
+    return forest.score(row);
   }
 
   public IsolationForestModel setFeaturesCol(String value) {
@@ -138,6 +146,7 @@ public final class IsolationForestModel extends Model<IsolationForestModel> impl
     return trees.length;
   }
 
+  @Override
   public int numFeatures() {
     return numFeatures;
   }

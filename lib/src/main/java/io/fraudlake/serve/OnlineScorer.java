@@ -2,8 +2,7 @@ package io.fraudlake.serve;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.features.ModelFeatures;
-import io.fraudlake.iforest.FlatForest;
-import io.fraudlake.iforest.IsolationForestModel;
+import io.fraudlake.detection.AnomalyModel;
 import io.fraudlake.scoring.ScoringModel;
 import io.fraudlake.silver.FeatureValues;
 import java.util.Arrays;
@@ -15,7 +14,7 @@ import org.apache.spark.ml.feature.VectorAssembler;
 
 /**
  * A loaded model as plain arrays, so one row is scored without Spark: the assembler's column order,
- * the standard scaler's shift and scale, and the forest's flat trees. The arithmetic is the one Spark
+ * the standard scaler's shift and scale, and the detector's own row scorer. The arithmetic is the one Spark
  * ML applies in {@code transform} (the scaler subtracts the mean, then multiplies by 1/σ, with 0 for
  * a constant feature), so a row scores here as it does in gold. Immutable and thread-safe.
  */
@@ -25,21 +24,21 @@ public final class OnlineScorer {
   private final int[] featurePositions;
   private final double[] shift;
   private final double[] scale;
-  private final FlatForest forest;
+  private final AnomalyModel detector;
   private final double threshold;
 
-  private OnlineScorer(List<String> inputs, double[] shift, double[] scale, FlatForest forest, double threshold) {
+  private OnlineScorer(List<String> inputs, double[] shift, double[] scale, AnomalyModel detector) {
     this.inputs = inputs;
     this.featurePositions = inputs.stream().mapToInt(ModelFeatures.NAMES::indexOf).toArray();
     this.shift = shift;
     this.scale = scale;
-    this.forest = forest;
-    this.threshold = threshold;
+    this.detector = detector;
+    this.threshold = detector.threshold();
   }
 
   /**
    * The scorer of a FraudLake model: a PipelineModel of a VectorAssembler, an optional
-   * StandardScalerModel and an IsolationForestModel, or a bare IsolationForestModel reading the
+   * StandardScalerModel and a detector ({@link AnomalyModel}), or a bare detector reading the
    * signature's columns in order.
    */
   public static OnlineScorer of(ScoringModel model) {
@@ -48,29 +47,29 @@ public final class OnlineScorer {
     List<String> inputs = model.featureColumns();
     double[] shift = null;
     double[] scale = null;
-    IsolationForestModel forest = null;
+    AnomalyModel detector = null;
     for (int i = 0; i < stages.length; i++) {
       Transformer stage = stages[i];
       if (stage instanceof VectorAssembler assembler && i == 0) {
         inputs = List.of(assembler.getInputCols());
-      } else if (stage instanceof StandardScalerModel scaler && forest == null && shift == null) {
+      } else if (stage instanceof StandardScalerModel scaler && detector == null && shift == null) {
         shift = scaler.getWithMean() ? scaler.mean().toArray() : new double[scaler.mean().size()];
         scale = scaler.getWithStd()
             ? Arrays.stream(scaler.std().toArray()).map(sd -> sd == 0.0 ? 0.0 : 1.0 / sd).toArray()
             : null;
-      } else if (stage instanceof IsolationForestModel last && i == stages.length - 1) {
-        forest = last;
+      } else if (stage instanceof AnomalyModel last && i == stages.length - 1) {
+        detector = last;
       } else {
         throw new FraudLakeException("cannot serve " + model.label() + " online: stage " + (i + 1) + " of " + stages.length
             + " is a " + stage.getClass().getSimpleName()
-            + " (online scoring takes a VectorAssembler, a StandardScalerModel and an IsolationForestModel)");
+            + " (online scoring takes a VectorAssembler, a StandardScalerModel and an anomaly detector)");
       }
     }
-    if (forest == null) {
-      throw new FraudLakeException("cannot serve " + model.label() + " online: it does not end in an IsolationForestModel");
+    if (detector == null) {
+      throw new FraudLakeException("cannot serve " + model.label() + " online: it does not end in an anomaly detector");
     }
-    if (forest.numFeatures() != inputs.size()) {
-      throw new FraudLakeException("cannot serve " + model.label() + " online: its forest reads " + forest.numFeatures()
+    if (detector.numFeatures() != inputs.size()) {
+      throw new FraudLakeException("cannot serve " + model.label() + " online: its detector reads " + detector.numFeatures()
           + " features but its inputs are " + inputs);
     }
     List<String> unknown = inputs.stream().filter(name -> !ModelFeatures.NAMES.contains(name)).toList();
@@ -78,7 +77,7 @@ public final class OnlineScorer {
       throw new FraudLakeException("cannot serve " + model.label() + " online: inputs " + unknown
           + " are not among the 8 features the service computes " + ModelFeatures.NAMES);
     }
-    return new OnlineScorer(List.copyOf(inputs), shift, scale, forest.scorer(), forest.threshold());
+    return new OnlineScorer(List.copyOf(inputs), shift, scale, detector);
   }
 
   /** The input columns, in the order {@link #score} reads them. */
@@ -103,7 +102,7 @@ public final class OnlineScorer {
       double x = shift == null ? features[i] : features[i] - shift[i];
       scratch[i] = scale == null ? x : x * scale[i];
     }
-    return forest.score(scratch);
+    return detector.scoreRow(scratch);
   }
 
   public double score(double[] features) {
@@ -121,7 +120,7 @@ public final class OnlineScorer {
       x = shift == null ? x : x - shift[i];
       scratch[i] = scale == null ? x : x * scale[i];
     }
-    return forest.score(scratch);
+    return detector.scoreRow(scratch);
   }
 
   public boolean isAnomaly(double score) {

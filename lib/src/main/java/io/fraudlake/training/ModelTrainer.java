@@ -2,8 +2,8 @@ package io.fraudlake.training;
 
 import io.fraudlake.features.ModelFeatures;
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.detection.AnomalyModel;
 import io.fraudlake.iforest.IsolationForest;
-import io.fraudlake.iforest.IsolationForestModel;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -49,15 +49,15 @@ public final class ModelTrainer {
     return pipeline(settings).fit(train.select(ModelFeatures.columns()));
   }
 
-  /** The forest at the end of a fitted pipeline (or the forest itself). */
-  public static IsolationForestModel forest(Transformer model) {
-    if (model instanceof IsolationForestModel forest) {
-      return forest;
+  /** The detector at the end of a fitted pipeline (or the detector itself). */
+  public static AnomalyModel detector(Transformer model) {
+    if (model instanceof AnomalyModel detector) {
+      return detector;
     }
     Transformer[] stages = model instanceof PipelineModel pipeline ? pipeline.stages() : new Transformer[0];
-    if (stages.length == 0 || !(stages[stages.length - 1] instanceof IsolationForestModel forest)) {
-      throw new FraudLakeException("the model is not a FraudLake pipeline ending in an Isolation Forest");
+    if (stages.length == 0 || !(stages[stages.length - 1] instanceof AnomalyModel detector)) {
+      throw new FraudLakeException("the model is not a FraudLake pipeline ending in an anomaly detector");
     }
-    return forest;
+    return detector;
   }
 }

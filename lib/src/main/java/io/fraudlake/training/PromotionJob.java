@@ -123,7 +123,7 @@ public final class PromotionJob {
       ScoringModel model = models.load(version);
       SignatureCheck.require(recent.schema(), Tables.SILVER, model);
       Dataset<Row> scored = model.transformer().transform(recent);
-      return EvaluationReport.compute(scored, ModelTrainer.forest(model.transformer()).threshold()).rocAuc();
+      return EvaluationReport.compute(scored, ModelTrainer.detector(model.transformer()).threshold()).rocAuc();
     }, auc -> String.format(Locale.ROOT, "ROC-AUC %.4f", auc));
   }
 

@@ -102,9 +102,9 @@ public final class TrainingJob {
             "fitting VectorAssembler -> StandardScaler -> IsolationForest (%d trees, %d samples per tree) on %,d rows",
             settings.trees(), settings.samplesPerTree(), windows.train().rows()),
         () -> ModelTrainer.fit(settings, split.train()),
-        m -> String.format(Locale.ROOT, "threshold %.4f", ModelTrainer.forest(m).threshold()));
+        m -> String.format(Locale.ROOT, "threshold %.4f", ModelTrainer.detector(m).threshold()));
     double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
-    double threshold = ModelTrainer.forest(model).threshold();
+    double threshold = ModelTrainer.detector(model).threshold();
 
     Dataset<Row> labelled = split.evaluation().where(col(ModelFeatures.LABEL).isNotNull());
     Dataset<Row> scored = progress.step(String.format(Locale.ROOT, "scoring %,d labelled evaluation rows", windows.labelled()),
