@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         SilverCommand.class,
         TrainCommand.class,
         PromoteCommand.class,
+        CompareCommand.class,
         ModelsCommand.class,
         ScoreCommand.class,
         ServeCommand.class,

@@ -18,11 +18,15 @@ import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {
-        "Fit the Isolation Forest on the earlier part of silver_transactions_base, evaluate it against the labels "
+        "Fit a detector (the Isolation Forest by default) on the earlier part of silver_transactions_base, evaluate it against the labels "
             + "of the later part, log the run to the registry and register a new model version.",
         "The first version of a model also becomes @prod; later ones get --alias (default challenger) and reach "
             + "prod through 'promote'."})
 final class TrainCommand extends FraudLakeCommand {
+  @Option(names = "--algorithm", paramLabel = "NAME",
+      description = "Detector to fit: iforest (default: model.algorithm); 'compare' trains several side by side.")
+  String algorithm;
+
   @Option(names = "--trees", paramLabel = "N", description = "Number of trees (default: model.trees, 200).")
   Integer trees;
 
@@ -60,6 +64,7 @@ final class TrainCommand extends FraudLakeCommand {
   @Override
   int run(JobContext context) {
     Map<String, String> overrides = new LinkedHashMap<>();
+    put(overrides, "model.algorithm", algorithm);
     put(overrides, "model.trees", trees);
     put(overrides, "model.samples-per-tree", samples);
     put(overrides, "model.contamination", contamination);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
 import org.knowm.xchart.XYChart;
@@ -115,6 +116,54 @@ public final class EvaluationPlots {
         new double[] {report.baseRate(), report.baseRate()}, REFERENCE, DASHED);
     line(chart, String.format(Locale.ROOT, "Model (AP = %.4f)", report.prAuc()), recall, precision, MODEL, null);
     point(chart, operatingPointLabel(report), report.recallAtThreshold(), report.precisionAtThreshold());
+    return chart;
+  }
+
+  /** Distinct colours for the detectors of one comparison, in order. */
+  private static final Color[] SERIES = {MODEL, new Color(44, 160, 44), new Color(148, 103, 189), FRAUD,
+      new Color(140, 86, 75), new Color(227, 119, 194)};
+
+  /** The ROC curves of several models evaluated on the same rows, one line each, named by {@code reports}' keys. */
+  public static XYChart rocComparison(Map<String, EvaluationReport> reports) {
+    XYChart chart = newChart("ROC curves on the same evaluation rows", "False positive rate", "True positive rate");
+    styleUnitAxes(chart, 0.0, 1.0);
+    chart.getStyler().setLegendPosition(LegendPosition.InsideSE);
+    line(chart, "Random ranking (AUC = 0.5)", new double[] {0, 1}, new double[] {0, 1}, REFERENCE, DASHED);
+    int i = 0;
+    for (Map.Entry<String, EvaluationReport> entry : reports.entrySet()) {
+      List<CurvePoint> curve = entry.getValue().curve();
+      double[] fpr = new double[curve.size() + 1];
+      double[] tpr = new double[curve.size() + 1];
+      for (int j = 0; j < curve.size(); j++) {
+        fpr[j + 1] = curve.get(j).fpr();
+        tpr[j + 1] = curve.get(j).tpr();
+      }
+      line(chart, String.format(Locale.ROOT, "%s (AUC = %.4f)", entry.getKey(), entry.getValue().rocAuc()), fpr, tpr,
+          SERIES[i++ % SERIES.length], null);
+    }
+    return chart;
+  }
+
+  /** The precision-recall curves of several models evaluated on the same rows, one line each. */
+  public static XYChart precisionRecallComparison(Map<String, EvaluationReport> reports) {
+    XYChart chart = newChart("Precision-recall curves on the same evaluation rows", "Recall", "Precision");
+    styleUnitAxes(chart, 0.0, 1.0);
+    chart.getStyler().setLegendPosition(LegendPosition.OutsideS).setLegendLayout(LegendLayout.Horizontal);
+    double baseRate = reports.values().iterator().next().baseRate();
+    line(chart, String.format(Locale.ROOT, "Fraud base rate (%.4f)", baseRate), new double[] {0, 1},
+        new double[] {baseRate, baseRate}, REFERENCE, DASHED);
+    int i = 0;
+    for (Map.Entry<String, EvaluationReport> entry : reports.entrySet()) {
+      List<CurvePoint> curve = entry.getValue().curve();
+      double[] recall = new double[curve.size()];
+      double[] precision = new double[curve.size()];
+      for (int j = 0; j < curve.size(); j++) {
+        recall[j] = curve.get(j).recall();
+        precision[j] = curve.get(j).precision();
+      }
+      line(chart, String.format(Locale.ROOT, "%s (AP = %.4f)", entry.getKey(), entry.getValue().prAuc()), recall,
+          precision, SERIES[i++ % SERIES.length], null);
+    }
     return chart;
   }
 

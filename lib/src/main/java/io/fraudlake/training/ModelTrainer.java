@@ -3,7 +3,6 @@ package io.fraudlake.training;
 import io.fraudlake.features.ModelFeatures;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.detection.AnomalyModel;
-import io.fraudlake.iforest.IsolationForest;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -31,17 +30,7 @@ public final class ModelTrainer {
         .setOutputCol(ModelFeatures.SCALED_VECTOR)
         .setWithMean(true)
         .setWithStd(true);
-    IsolationForest forest = new IsolationForest()
-        .setNumTrees(settings.trees())
-        .setMaxSamples(settings.samplesPerTree())
-        .setMaxFeatures(settings.maxFeatures())
-        .setContamination(settings.contamination())
-        .setBootstrap(settings.bootstrap())
-        .setSeed(settings.seed())
-        .setFeaturesCol(ModelFeatures.SCALED_VECTOR)
-        .setScoreCol(ModelFeatures.SCORE)
-        .setPredictionCol(ModelFeatures.PREDICTION);
-    return new Pipeline().setStages(new PipelineStage[] {assembler, scaler, forest});
+    return new Pipeline().setStages(new PipelineStage[] {assembler, scaler, Detectors.estimator(settings)});
   }
 
   /** Fits on the training rows only; their labels, if any, are never read. */

@@ -97,16 +97,37 @@ public final class TrainingJob {
 
   private TrainingResult trainAndLog(TrainingSettings settings, String alias, String prodAlias, TimeSplit split,
       Windows windows, String experimentId, String runId) {
+    LoggedModel logged = fitEvaluateAndLog(settings, split, windows, runId);
+    Registered registered = register(settings.modelName(), runId, logged.model(), split, alias, prodAlias);
+    registry.endRun(runId, RunStatus.FINISHED);
+    return new TrainingResult(settings.modelName(), experimentId, runId, registered.version().version(),
+        registered.aliases(), windows.train(), windows.evaluation(), logged.metrics(), logged.report().summaryLines(),
+        logged.reportDir(), logged.plots(), registry.describe());
+  }
+
+  /** A detector fitted, evaluated and logged into its run: what registering and comparing need of it. */
+  record LoggedModel(String algorithm, PipelineModel model, EvaluationReport report, Map<String, Double> metrics,
+      Path reportDir, List<Path> plots) {}
+
+  /** A registered version and the aliases now on it. */
+  record Registered(ModelVersionInfo version, List<String> aliases) {}
+
+  /**
+   * Fits the pipeline on the split's training rows, scores its labelled evaluation rows, and logs
+   * params, metrics (with the fit time and the scoring throughput), the report's plots and the model
+   * directory into {@code runId}.
+   */
+  LoggedModel fitEvaluateAndLog(TrainingSettings settings, TimeSplit split, Windows windows, String runId) {
     long fitStart = System.nanoTime();
     PipelineModel model = progress.step(String.format(Locale.ROOT,
-            "fitting VectorAssembler -> StandardScaler -> IsolationForest (%d trees, %d samples per tree) on %,d rows",
-            settings.trees(), settings.samplesPerTree(), windows.train().rows()),
+            "fitting VectorAssembler -> StandardScaler -> %s on %,d rows", describe(settings), windows.train().rows()),
         () -> ModelTrainer.fit(settings, split.train()),
         m -> String.format(Locale.ROOT, "threshold %.4f", ModelTrainer.detector(m).threshold()));
     double fitSeconds = (System.nanoTime() - fitStart) / 1e9;
     double threshold = ModelTrainer.detector(model).threshold();
 
     Dataset<Row> labelled = split.evaluation().where(col(ModelFeatures.LABEL).isNotNull());
+    long scoreStart = System.nanoTime();
     Dataset<Row> scored = progress.step(String.format(Locale.ROOT, "scoring %,d labelled evaluation rows", windows.labelled()),
         () -> {
           Dataset<Row> s = model.transform(labelled)
@@ -115,6 +136,7 @@ public final class TrainingJob {
           s.count();
           return s;
         }, s -> "done");
+    double scoringRowsPerSecond = windows.labelled() / Math.max(1e-9, (System.nanoTime() - scoreStart) / 1e9);
     try {
       Path reportDir = lakehouse.config().reportsDir().resolve(runId);
       EvaluationReport report = progress.step("evaluating on the held-out window",
@@ -125,34 +147,48 @@ public final class TrainingJob {
 
       FeatureReference reference = FeatureReference.compute(split.train(), ModelFeatures.NAMES, settings.referenceBins());
       Map<String, Double> metrics = metrics(report, windows, fitSeconds);
+      metrics.put("scoring_rows_per_second", scoringRowsPerSecond);
       progress.step("logging params, metrics, plots and the model to the run", () -> {
         registry.logParams(runId, params(settings, split, windows));
         registry.logMetrics(runId, metrics, 0);
         registry.logArtifacts(runId, reportDir, EVALUATION_ARTIFACT);
         logModel(runId, model, reference, split.train());
       });
-
-      List<String> aliases = new ArrayList<>();
-      ModelVersionInfo version = progress.step("registering " + settings.modelName(), () -> {
-        boolean hasProd = registry.createRegisteredModel(settings.modelName()).aliases().containsKey(prodAlias);
-        ModelVersionInfo v = registry.createModelVersion(settings.modelName(), runId, MODEL_ARTIFACT);
-        // No alias points at a version before the registered copy has proved to be the model trained.
-        requireSameScores(model, v, labelled);
-        registry.setAlias(settings.modelName(), alias, v.version());
-        aliases.add(alias);
-        if (!hasProd && !alias.equals(prodAlias)) {
-          registry.setAlias(settings.modelName(), prodAlias, v.version());
-          aliases.add(prodAlias);
-        }
-        return v;
-      }, v -> "version " + v.version() + " @" + String.join(", @", aliases));
-      registry.endRun(runId, RunStatus.FINISHED);
-
-      return new TrainingResult(settings.modelName(), experimentId, runId, version.version(), aliases,
-          windows.train(), windows.evaluation(), metrics, report.summaryLines(), reportDir, plots, registry.describe());
+      return new LoggedModel(settings.algorithm(), model, report, metrics, reportDir, plots);
     } finally {
       scored.unpersist(false);
     }
+  }
+
+  /**
+   * Registers the model logged in {@code runId} as a new version of {@code modelName}, checks the
+   * registered copy scores like the model trained, then gives it {@code alias}, and {@code prodAlias}
+   * too when the model has no version under that alias yet (its first version).
+   */
+  Registered register(String modelName, String runId, PipelineModel model, TimeSplit split, String alias,
+      String prodAlias) {
+    Dataset<Row> labelled = split.evaluation().where(col(ModelFeatures.LABEL).isNotNull());
+    List<String> aliases = new ArrayList<>();
+    ModelVersionInfo version = progress.step("registering " + modelName, () -> {
+      boolean hasProd = registry.createRegisteredModel(modelName).aliases().containsKey(prodAlias);
+      ModelVersionInfo v = registry.createModelVersion(modelName, runId, MODEL_ARTIFACT);
+      // No alias points at a version before the registered copy has proved to be the model trained.
+      requireSameScores(model, v, labelled);
+      registry.setAlias(modelName, alias, v.version());
+      aliases.add(alias);
+      if (!hasProd && !alias.equals(prodAlias)) {
+        registry.setAlias(modelName, prodAlias, v.version());
+        aliases.add(prodAlias);
+      }
+      return v;
+    }, v -> "version " + v.version() + " @" + String.join(", @", aliases));
+    return new Registered(version, aliases);
+  }
+
+  private static String describe(TrainingSettings settings) {
+    return settings.algorithm().equals(Detectors.ISOLATION_FOREST)
+        ? String.format(Locale.ROOT, "IsolationForest (%d trees, %d samples per tree)", settings.trees(), settings.samplesPerTree())
+        : Detectors.describe(settings.algorithm());
   }
 
   /**
@@ -179,7 +215,7 @@ public final class TrainingJob {
     }
   }
 
-  private Dataset<Row> readSilver() {
+  Dataset<Row> readSilver() {
     Dataset<Row> silver = lakehouse.read(Tables.SILVER);
     List<String> problems = new ArrayList<>(ModelFeatures.mismatches(silver.schema()));
     for (String column : List.of(ModelFeatures.EVENT_TIME, ModelFeatures.LABEL)) {
@@ -198,7 +234,7 @@ public final class TrainingJob {
     return silver.select(columns.toArray(Column[]::new)).persist(StorageLevel.MEMORY_AND_DISK());
   }
 
-  private static Windows describe(TimeSplit split) {
+  static Windows describe(TimeSplit split) {
     TimeSplit.Window train = TimeSplit.describe(split.train());
     TimeSplit.Window evaluation = TimeSplit.describe(split.evaluation());
     Row labels = split.evaluation().agg(
@@ -209,7 +245,7 @@ public final class TrainingJob {
     return new Windows(split.cutoff(), train, evaluation, labelled, fraud);
   }
 
-  private static void requireUsable(Windows windows, TrainingSettings settings) {
+  static void requireUsable(Windows windows, TrainingSettings settings) {
     String how = settings.trainUntil() != null ? "--train-until " + settings.trainUntil() : "train fraction " + settings.trainFraction();
     if (windows.train().rows() == 0) {
       throw new FraudLakeException("no silver rows before " + windows.cutoff() + " to train on (" + how + ")");
@@ -310,7 +346,7 @@ public final class TrainingJob {
     }
   }
 
-  private void endQuietly(String runId) {
+  void endQuietly(String runId) {
     try {
       registry.endRun(runId, RunStatus.FAILED);
     } catch (RuntimeException ignored) {

@@ -15,6 +15,7 @@ import java.util.Map;
 public record TrainingSettings(
     String modelName,
     String experiment,
+    String algorithm,
     int trees,
     int samplesPerTree,
     double maxFeatures,
@@ -28,6 +29,7 @@ public record TrainingSettings(
   public TrainingSettings {
     require(!modelName.isBlank(), "model.name must not be empty");
     require(!experiment.isBlank(), "model.experiment must not be empty");
+    Detectors.requireKnown(algorithm);
     require(trees >= 1, "the number of trees must be at least 1, not " + trees);
     require(samplesPerTree >= 2, "samples per tree must be at least 2, not " + samplesPerTree);
     require(maxFeatures > 0.0 && maxFeatures <= 1.0, "max features must be a fraction in (0, 1], not " + maxFeatures);
@@ -41,6 +43,7 @@ public record TrainingSettings(
     return new TrainingSettings(
         config.string("model.name"),
         config.string("model.experiment"),
+        config.string("model.algorithm"),
         config.integer("model.trees"),
         config.integer("model.samples-per-tree"),
         config.decimal("model.max-features"),
@@ -54,14 +57,21 @@ public record TrainingSettings(
 
   /** Train on every row before {@code cutoff} instead of a fraction. */
   public TrainingSettings withTrainUntil(Instant cutoff) {
-    return new TrainingSettings(modelName, experiment, trees, samplesPerTree, maxFeatures, contamination,
+    return new TrainingSettings(modelName, experiment, algorithm, trees, samplesPerTree, maxFeatures, contamination,
         bootstrap, seed, trainFraction, cutoff, referenceBins);
+  }
+
+  /** The same settings with another detector. */
+  public TrainingSettings withAlgorithm(String name) {
+    return new TrainingSettings(modelName, experiment, name, trees, samplesPerTree, maxFeatures, contamination,
+        bootstrap, seed, trainFraction, trainUntil, referenceBins);
   }
 
   /** The run parameters, named like MLflow users name them. */
   public Map<String, String> params() {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("model_name", modelName);
+    params.put("algorithm", algorithm);
     params.put("num_trees", Integer.toString(trees));
     params.put("max_samples", Integer.toString(samplesPerTree));
     params.put("max_features", Double.toString(maxFeatures));
