@@ -97,5 +97,22 @@ class TrainPromoteModelsCliTest {
     assertOneLineError(CliRun.run(home, "promote", "--window", "soon"), "promote", "cannot read --window 'soon'");
     assertOneLineError(CliRun.run(home, "promote", "--from", "nosuch"), "promote", "");
     assertEquals(2, CliRun.run(home, "train", "--trees", "many").exit());
+    assertOneLineError(CliRun.run(home, "train", "--algorithm", "svm"), "train", "unknown algorithm 'svm'; choose one of iforest");
+    assertOneLineError(CliRun.run(home, "compare", "--metric", "accuracy"), "compare", "unknown metric 'accuracy'");
+  }
+
+  @Test
+  @Order(5)
+  void compareRegistersTheBestAsChallenger() {
+    CliRun.Outcome compared = CliRun.run(home, "compare", "--metric", "roc_auc", "--set", "model.trees=30",
+        "--set", "model.samples-per-tree=128");
+    assertEquals(0, compared.exit(), compared.err());
+    assertTrue(compared.out().contains("| algorithm"), compared.out());
+    assertTrue(compared.out().contains("* best by roc_auc"), compared.out());
+    assertTrue(compared.out().contains("Registered fraud_isolation_forest version 3"), compared.out());
+    assertTrue(compared.out().contains("@challenger"), compared.out());
+    CliRun.Outcome show = CliRun.run(home, "models", "show", "models:/fraud_isolation_forest@challenger");
+    assertTrue(show.out().contains("models:/fraud_isolation_forest@challenger = models:/fraud_isolation_forest/3"), show.out());
+    assertTrue(show.out().contains("algorithm"), show.out());
   }
 }
