@@ -1,18 +1,16 @@
 package io.fraudlake.jobs;
 
-import io.fraudlake.FraudLakeException;
 import io.fraudlake.monitoring.StreamMetrics;
 import io.fraudlake.pipeline.LivePipeline;
-import io.fraudlake.scoring.ModelSources;
 import io.fraudlake.scoring.ProductionModel;
 import io.fraudlake.scoring.ScoringStatus;
 import io.fraudlake.spark.JobLeases;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.StreamProgress;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -26,13 +24,7 @@ final class RunCommand extends FraudLakeCommand {
       description = "Micro-batch interval, e.g. 1s (default: run.trigger).")
   String trigger;
 
-  @Option(names = "--model-path", paramLabel = "DIR",
-      description = "Score with this saved model (MLflow model directory or Spark ML folder) instead of the registry.")
-  Path modelPath;
-
-  @Option(names = "--model", paramLabel = "URI",
-      description = "Registry model URI (default: models:/<model.name>@<scoring.alias>).")
-  String modelUri;
+  @Mixin ModelChoice modelChoice;
 
   @Option(names = "--metrics-port", paramLabel = "PORT",
       description = "Serve Prometheus metrics (GET /metrics) on this port while the stream runs; 0 = none "
@@ -53,9 +45,7 @@ final class RunCommand extends FraudLakeCommand {
 
   @Override
   int run(JobContext context) {
-    if (modelPath != null && modelUri != null) {
-      throw new FraudLakeException("give either --model-path or --model, not both");
-    }
+    modelChoice.check();
     // The session first: loading a Spark ML model needs one, with this command's master and settings.
     Lakehouse lakehouse = context.lakehouse();
     // Before the model is fetched, so a second writer fails at once.
@@ -64,7 +54,7 @@ final class RunCommand extends FraudLakeCommand {
       // Before the model is fetched too, so a port in use fails at once.
       try (StreamMetrics metrics = Streams.serveMetrics(context.config(), LivePipeline.QUERY_NAME, status)) {
         ProductionModel model = ProductionModel.load(
-            ModelSources.choose(context.config(), modelPath, modelUri, System.getenv()),
+            modelChoice.source(context.config()),
             context.config().duration("scoring.alias-check-interval"));
         try (StreamProgress progress = StreamProgress.attach(context.spark(), LivePipeline.QUERY_NAME, System.out);
              LivePipeline pipeline = LivePipeline.start(lakehouse, model, status)) {

@@ -3,18 +3,17 @@ package io.fraudlake.jobs;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.monitoring.StreamMetrics;
 import io.fraudlake.scoring.BatchScoring;
-import io.fraudlake.scoring.ModelSources;
 import io.fraudlake.scoring.ProductionModel;
 import io.fraudlake.scoring.ScoringStatus;
 import io.fraudlake.scoring.ScoringStream;
 import io.fraudlake.spark.JobLeases;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "score", mixinStandardHelpOptions = true,
@@ -40,13 +39,7 @@ final class ScoreCommand extends FraudLakeCommand {
       description = "With --batch: the table to write (default: fraud_predictions).")
   String output;
 
-  @Option(names = "--model-path", paramLabel = "DIR",
-      description = "Score with this saved model (MLflow model directory or Spark ML folder) instead of the registry.")
-  Path modelPath;
-
-  @Option(names = "--model", paramLabel = "URI",
-      description = "Registry model URI (default: models:/<model.name>@<scoring.alias>).")
-  String modelUri;
+  @Mixin ModelChoice modelChoice;
 
   @Option(names = "--metrics-port", paramLabel = "PORT",
       description = "Serve Prometheus metrics (GET /metrics) on this port while the stream runs; 0 = none "
@@ -73,9 +66,7 @@ final class ScoreCommand extends FraudLakeCommand {
     if (batch && input == null) {
       throw new FraudLakeException("--batch needs --input TABLE_OR_PATH");
     }
-    if (modelPath != null && modelUri != null) {
-      throw new FraudLakeException("give either --model-path or --model, not both");
-    }
+    modelChoice.check();
     Lakehouse lakehouse = context.lakehouse();
     if (batch) {
       BatchScoring.Result result = BatchScoring.run(lakehouse, model(context).current(), input, output == null ? Tables.GOLD : output);
@@ -102,7 +93,7 @@ final class ScoreCommand extends FraudLakeCommand {
   }
 
   private ProductionModel model(JobContext context) {
-    return ProductionModel.load(ModelSources.choose(context.config(), modelPath, modelUri, System.getenv()),
+    return ProductionModel.load(modelChoice.source(context.config()),
         context.config().duration("scoring.alias-check-interval"));
   }
 }

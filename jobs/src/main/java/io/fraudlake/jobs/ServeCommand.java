@@ -1,12 +1,10 @@
 package io.fraudlake.jobs;
 
-import io.fraudlake.FraudLakeException;
-import io.fraudlake.scoring.ModelSources;
 import io.fraudlake.serve.ServeServer;
 import io.fraudlake.serve.ServeSettings;
-import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -25,24 +23,16 @@ final class ServeCommand extends FraudLakeCommand {
       description = "Address to listen on (default: serve.host, 127.0.0.1; 0.0.0.0 for every interface).")
   String host;
 
-  @Option(names = "--model-path", paramLabel = "DIR",
-      description = "Serve this saved model (MLflow model directory or Spark ML folder) instead of the registry's.")
-  Path modelPath;
-
-  @Option(names = "--model", paramLabel = "URI",
-      description = "Registry model URI (default: models:/<model.name>@<scoring.alias>).")
-  String modelUri;
+  @Mixin ModelChoice modelChoice;
 
   @Override
   int run(JobContext context) throws Exception {
-    if (modelPath != null && modelUri != null) {
-      throw new FraudLakeException("give either --model-path or --model, not both");
-    }
+    modelChoice.check();
     ServeSettings settings = ServeSettings.from(context.config(), host, port);
     // Spark reads the saved model at start and at each reload; requests never touch it.
     context.spark();
     ServeServer server = ServeServer.start(settings,
-        ModelSources.choose(context.config(), modelPath, modelUri, System.getenv()));
+        modelChoice.source(context.config()));
     CountDownLatch stopped = new CountDownLatch(1);
     Streams.onShutdown(() -> {
       server.close();
