@@ -15,6 +15,7 @@ import io.fraudlake.scoring.ScoringFixtures;
 import io.fraudlake.testing.SharedSpark;
 import java.nio.file.Path;
 import java.sql.Timestamp;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
@@ -23,13 +24,20 @@ import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AutoencoderTest {
   private static Dataset<Row> mammography;
@@ -123,6 +131,40 @@ class AutoencoderTest {
     }
     // The threshold is the 96.5% quantile of the training scores.
     assertEquals(0.035, (double) flagged / rows.size(), 0.002);
+  }
+
+  @Test
+  void scoresAStreamAsItScoresABatch(@TempDir Path dir) throws Exception {
+    AutoencoderModel model = quick(6).fit(mammography);
+    mammography.limit(500).write().parquet(dir.resolve("in").toString());
+    Dataset<Row> stream = SharedSpark.session().readStream().schema(mammography.schema())
+        .parquet(dir.resolve("in").toString());
+    Dataset<Row> scored = model.transform(stream);
+    assertTrue(scored.isStreaming());
+    List<Row> collected = new ArrayList<>();
+    StreamingQuery query = scored.writeStream()
+        .option("checkpointLocation", dir.resolve("checkpoint").toString())
+        .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> collected.addAll(batch.collectAsList()))
+        .start();
+    try {
+      query.processAllAvailable();
+    } finally {
+      query.stop();
+    }
+    assertEquals(500, collected.size());
+    for (Row row : collected) {
+      double[] features = ((Vector) row.getAs("features")).toArray();
+      assertEquals(model.scoreRow(features), row.<Double>getAs("fraud_score"), 1e-12);
+      assertEquals(model.scoreRow(features) >= model.threshold(), row.<Boolean>getAs("is_anomaly"));
+    }
+    Dataset<Row> infinite = SharedSpark.session().createDataFrame(
+        List.of(RowFactory.create(Vectors.dense(1, 2, Double.POSITIVE_INFINITY, 4, 5, 6))),
+        new StructType().add("features", new VectorUDT()));
+    Throwable error = assertThrows(Exception.class, () -> model.transform(infinite).collectAsList());
+    while (error.getCause() != null) {
+      error = error.getCause();
+    }
+    assertTrue(error.getMessage().contains("column 'features' contains Infinity at feature 2"), error.getMessage());
   }
 
   @Test
