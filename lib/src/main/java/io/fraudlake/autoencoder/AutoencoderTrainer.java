@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * {@link FeatureBlock} per partition; every mini-batch step is one Spark job in which each
  * partition returns the summed gradient of its share of the batch, and the driver adds those in
  * partition order (floating-point sums depend on order, and treeAggregate's combine order varies),
- * averages them and takes one Adam step. Only gradients (one value per parameter) travel.
+ * averages them and takes one Adam step. Only the weights (out) and one gradient per partition
+ * (back) travel, a few hundred numbers each.
  *
  * <p>For a seed and the same input rows in the same partitions, the weights are identical from run to
  * run. Each step is a job, so the batch size sets the cost: the default of 8192 rows keeps an epoch
