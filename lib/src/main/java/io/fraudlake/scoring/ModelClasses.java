@@ -3,6 +3,7 @@ package io.fraudlake.scoring;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.autoencoder.AutoencoderModel;
 import io.fraudlake.iforest.IsolationForestModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +27,8 @@ public final class ModelClasses {
       PipelineModel.class.getName(),
       VectorAssembler.class.getName(),
       StandardScalerModel.class.getName(),
-      IsolationForestModel.class.getName());
+      IsolationForestModel.class.getName(),
+      AutoencoderModel.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private ModelClasses() {}
