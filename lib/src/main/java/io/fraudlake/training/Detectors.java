@@ -1,9 +1,12 @@
 package io.fraudlake.training;
 
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.autoencoder.Autoencoder;
 import io.fraudlake.features.ModelFeatures;
 import io.fraudlake.iforest.IsolationForest;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.ml.PipelineStage;
 
 /**
@@ -14,7 +17,8 @@ import org.apache.spark.ml.PipelineStage;
  */
 public final class Detectors {
   public static final String ISOLATION_FOREST = "iforest";
-  public static final List<String> ALGORITHMS = List.of(ISOLATION_FOREST);
+  public static final String AUTOENCODER = "autoencoder";
+  public static final List<String> ALGORITHMS = List.of(ISOLATION_FOREST, AUTOENCODER);
 
   private Detectors() {}
 
@@ -31,6 +35,13 @@ public final class Detectors {
           .setFeaturesCol(ModelFeatures.SCALED_VECTOR)
           .setScoreCol(ModelFeatures.SCORE)
           .setPredictionCol(ModelFeatures.PREDICTION);
+      // The autoencoder's own defaults (8-6-3-6-8, 20 epochs of Adam); the forest's tree settings do not apply.
+      case AUTOENCODER -> new Autoencoder()
+          .setContamination(settings.contamination())
+          .setSeed(settings.seed())
+          .setFeaturesCol(ModelFeatures.SCALED_VECTOR)
+          .setScoreCol(ModelFeatures.SCORE)
+          .setPredictionCol(ModelFeatures.PREDICTION);
       default -> throw new IllegalArgumentException("no detector named " + settings.algorithm());
     };
   }
@@ -42,10 +53,34 @@ public final class Detectors {
     }
   }
 
+  /** The detector's own parameters as a run logs them (the shared ones are in {@link TrainingSettings#params}). */
+  public static Map<String, String> params(TrainingSettings settings) {
+    Map<String, String> params = new LinkedHashMap<>();
+    switch (settings.algorithm()) {
+      case ISOLATION_FOREST -> {
+        params.put("num_trees", Integer.toString(settings.trees()));
+        params.put("max_samples", Integer.toString(settings.samplesPerTree()));
+        params.put("max_features", Double.toString(settings.maxFeatures()));
+        params.put("bootstrap", Boolean.toString(settings.bootstrap()));
+      }
+      case AUTOENCODER -> {
+        Autoencoder autoencoder = (Autoencoder) estimator(settings);
+        params.put("hidden_layers", java.util.Arrays.stream(autoencoder.getHiddenLayers()).mapToObj(Integer::toString)
+            .collect(java.util.stream.Collectors.joining(",")));
+        params.put("max_iter", Integer.toString(autoencoder.getMaxIter()));
+        params.put("step_size", Double.toString(autoencoder.getStepSize()));
+        params.put("batch_size", Integer.toString(autoencoder.getBatchSize()));
+      }
+      default -> throw new IllegalArgumentException("no detector named " + settings.algorithm());
+    }
+    return params;
+  }
+
   /** What the console calls a detector. */
   public static String describe(String algorithm) {
     return switch (algorithm) {
       case ISOLATION_FOREST -> "Isolation Forest";
+      case AUTOENCODER -> "Autoencoder (8-6-3-6-8, reconstruction error)";
       default -> algorithm;
     };
   }

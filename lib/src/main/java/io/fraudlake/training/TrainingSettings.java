@@ -72,11 +72,8 @@ public record TrainingSettings(
     Map<String, String> params = new LinkedHashMap<>();
     params.put("model_name", modelName);
     params.put("algorithm", algorithm);
-    params.put("num_trees", Integer.toString(trees));
-    params.put("max_samples", Integer.toString(samplesPerTree));
-    params.put("max_features", Double.toString(maxFeatures));
+    params.putAll(Detectors.params(this));
     params.put("contamination", Double.toString(contamination));
-    params.put("bootstrap", Boolean.toString(bootstrap));
     params.put("seed", Long.toString(seed));
     if (trainUntil != null) {
       params.put("split", "train_until");
