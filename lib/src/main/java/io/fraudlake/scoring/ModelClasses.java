@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.iforest.IsolationForestModel;
+import io.fraudlake.iforest.extended.ExtendedIsolationForestModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,8 @@ public final class ModelClasses {
       PipelineModel.class.getName(),
       VectorAssembler.class.getName(),
       StandardScalerModel.class.getName(),
-      IsolationForestModel.class.getName());
+      IsolationForestModel.class.getName(),
+      ExtendedIsolationForestModel.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private ModelClasses() {}
