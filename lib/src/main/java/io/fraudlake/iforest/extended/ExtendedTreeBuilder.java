@@ -81,7 +81,7 @@ final class ExtendedTreeBuilder {
     }
     int boundary = from;
     for (int i = from; i < to; i++) {
-      if (FlatExtendedForest.dot(rows[order[i]], normal) <= planeOffset) {
+      if (FlatExtendedForest.dot(rows[order[i]], 0, normal, 0, numFeatures) <= planeOffset) {
         int swap = order[boundary];
         order[boundary] = order[i];
         order[i] = swap;

