@@ -153,6 +153,23 @@ public final class FlatForest {
     }
   }
 
+  /** A partition's block scorer over broadcast arrays, with its own scratch space. */
+  static ForestPartitionScorer.BlockScorer blockScorer(ForestArrays arrays) {
+    FlatForest forest = new FlatForest(arrays);
+    BlockWalk walk = new BlockWalk();
+    return new ForestPartitionScorer.BlockScorer() {
+      @Override
+      public int numFeatures() {
+        return forest.numFeatures();
+      }
+
+      @Override
+      public void scoreBlock(double[] block, int count, double[] out) {
+        forest.scoreBlock(block, count, out, walk);
+      }
+    };
+  }
+
   /** Per-thread scratch space of {@link #scoreBlock}, reused from block to block. */
   static final class BlockWalk {
     final int[] nodes = new int[BLOCK_ROWS];

@@ -1,8 +1,10 @@
 package io.fraudlake.iforest;
 
+import io.fraudlake.FraudLakeException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.JoinedRow;
@@ -25,21 +27,45 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>The emitted rows are reused between calls to {@code next()}: the consumer, Spark's scan over
  * the resulting RDD, projects each row before asking for the next.
+ *
+ * <p>Any forest scores this way: it broadcasts its arrays ({@code A}) and says how a partition opens a
+ * {@link BlockScorer} over them.
  */
-final class ForestPartitionScorer implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+public final class ForestPartitionScorer<A> implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
   // Spark ML's VectorUDT stores a vector as struct<type: byte, size: int, indices: array<int>, values: array<double>>.
   private static final int VECTOR_FIELDS = 4;
   private static final byte SPARSE = 0;
 
-  private final Broadcast<ForestArrays> forest;
+  /** Rows per block: 64 rows of a few features fit in L1 beside one tree. */
+  public static final int BLOCK_ROWS = FlatForest.BLOCK_ROWS;
+
+  /** One partition's scorer: not shared between threads, so it may keep scratch space. */
+  public interface BlockScorer {
+    int numFeatures();
+
+    /**
+     * Scores {@code count} (at most {@link #BLOCK_ROWS}) finite rows laid out one after another in
+     * {@code block} (row {@code i}'s feature {@code f} at {@code i * numFeatures() + f}) into
+     * {@code out[0..count)}.
+     */
+    void scoreBlock(double[] block, int count, double[] out);
+  }
+
+  private final String model;
+  private final Broadcast<A> forest;
+  private final Function<A, BlockScorer> open;
   private final StructType inputSchema;
   private final int featuresIndex;
   private final String featuresCol;
   private final double threshold;
 
-  ForestPartitionScorer(Broadcast<ForestArrays> forest, StructType inputSchema, String featuresCol, double threshold) {
+  /** {@code model} names the model class in error messages. */
+  public ForestPartitionScorer(String model, Broadcast<A> forest, Function<A, BlockScorer> open, StructType inputSchema,
+      String featuresCol, double threshold) {
+    this.model = model;
     this.forest = forest;
+    this.open = open;
     this.inputSchema = inputSchema;
     this.featuresIndex = inputSchema.fieldIndex(featuresCol);
     this.featuresCol = featuresCol;
@@ -47,13 +73,30 @@ final class ForestPartitionScorer implements FlatMapFunction<Iterator<InternalRo
   }
 
   @Override
-  public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
-    return new Blocks(rows, new FlatForest(forest.value()));
+  public Iterator<InternalRow> call(Iterator<InternalRow> rows) throws Exception {
+    return new Blocks(rows, open.call(forest.value()));
+  }
+
+  /** The scoring paths' one error for a vector of the wrong size. */
+  public static void checkSize(String model, String featuresCol, int size, int expected) {
+    if (size != expected) {
+      throw new FraudLakeException(model + ": column '" + featuresCol + "' has vectors of size "
+          + size + " but the model was trained on " + expected + " features");
+    }
+  }
+
+  /** The scoring paths' one error for NaN or an infinity; returns the value when it is finite. */
+  public static double checkFinite(String model, String featuresCol, double value, int feature) {
+    if (!Double.isFinite(value)) {
+      throw new FraudLakeException(model + ": column '" + featuresCol + "' contains " + value
+          + " at feature " + feature + "; fill or drop NaN and infinite values before scoring");
+    }
+    return value;
   }
 
   private final class Blocks implements Iterator<InternalRow> {
     private final Iterator<InternalRow> input;
-    private final FlatForest scorer;
+    private final BlockScorer scorer;
     private final int width;
     private final UnsafeProjection toUnsafe = UnsafeProjection.create(inputSchema);
     private final UnsafeRow[] buffered = new UnsafeRow[FlatForest.BLOCK_ROWS];
@@ -61,7 +104,6 @@ final class ForestPartitionScorer implements FlatMapFunction<Iterator<InternalRo
     private final double[] block;
     private final double[] blockScores = new double[FlatForest.BLOCK_ROWS];
     private final double[] scores = new double[FlatForest.BLOCK_ROWS];
-    private final FlatForest.BlockWalk walk = new FlatForest.BlockWalk();
     // Typed slots: setDouble/setBoolean store primitives, where a generic row would box every score.
     private final SpecificInternalRow appended = new SpecificInternalRow(
         new StructType().add("score", DataTypes.DoubleType).add("prediction", DataTypes.BooleanType));
@@ -69,7 +111,7 @@ final class ForestPartitionScorer implements FlatMapFunction<Iterator<InternalRo
     private int size;
     private int position;
 
-    Blocks(Iterator<InternalRow> input, FlatForest scorer) {
+    Blocks(Iterator<InternalRow> input, BlockScorer scorer) {
       this.input = input;
       this.scorer = scorer;
       this.width = scorer.numFeatures();
@@ -126,7 +168,7 @@ final class ForestPartitionScorer implements FlatMapFunction<Iterator<InternalRo
       if (scored == 0) {
         return;
       }
-      scorer.scoreBlock(block, scored, blockScores, walk);
+      scorer.scoreBlock(block, scored, blockScores);
       // Rows without a vector were left out of the block; they get no score.
       for (int i = 0, k = 0; i < size; i++) {
         scores[i] = hasFeatures[i] ? blockScores[k++] : Double.NaN;
@@ -136,17 +178,17 @@ final class ForestPartitionScorer implements FlatMapFunction<Iterator<InternalRo
     private void readVector(InternalRow vector, double[] into, int offset) {
       ArrayData values = vector.getArray(3);
       if (vector.getByte(0) == SPARSE) {
-        ForestScoreFunction.checkSize(featuresCol, vector.getInt(1), width);
+        checkSize(model, featuresCol, vector.getInt(1), width);
         java.util.Arrays.fill(into, offset, offset + width, 0.0);
         ArrayData indices = vector.getArray(2);
         for (int k = 0; k < values.numElements(); k++) {
-          into[offset + indices.getInt(k)] = ForestScoreFunction.checkFinite(featuresCol, values.getDouble(k), indices.getInt(k));
+          into[offset + indices.getInt(k)] = checkFinite(model, featuresCol, values.getDouble(k), indices.getInt(k));
         }
         return;
       }
-      ForestScoreFunction.checkSize(featuresCol, values.numElements(), width);
+      checkSize(model, featuresCol, values.numElements(), width);
       for (int f = 0; f < width; f++) {
-        into[offset + f] = ForestScoreFunction.checkFinite(featuresCol, values.getDouble(f), f);
+        into[offset + f] = checkFinite(model, featuresCol, values.getDouble(f), f);
       }
     }
   }

@@ -32,8 +32,11 @@ import scala.Tuple2;
  * <p>Row numbers follow the input's row order, so for a seed the forest is the same however that
  * order is split into partitions. The input is read twice and must give the same rows both times
  * (files and cached data do; cache anything non-deterministic first).
+ *
+ * <p>What grows from each sample is the caller's {@link TreeGrower}: the standard forest's
+ * axis-aligned trees here, the extended forest's hyperplane trees in {@code iforest.extended}.
  */
-final class ForestTrainer {
+public final class ForestTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(ForestTrainer.class);
   private static final long SAMPLE_STREAM = 1;
   private static final long FEATURE_STREAM = 2;
@@ -44,9 +47,47 @@ final class ForestTrainer {
 
   record Result(IsolationTree[] trees, int sampleSize, int numFeatures, long rows) {}
 
+  /**
+   * How the rows of every tree are drawn. {@code estimator} names the caller in error messages.
+   */
+  public record Sampling(String estimator, String featuresCol, int numTrees, int maxSamples, boolean bootstrap,
+      long seed) implements Serializable {}
+
+  /** Grows one tree from its ψ rows; runs on an executor, so it must be serializable. */
+  @FunctionalInterface
+  public interface TreeGrower<T> extends Serializable {
+    /**
+     * @param sample the tree's rows, in the order of their global row numbers
+     * @param random the tree's own growth stream, the same for a seed whatever the partitioning
+     */
+    T grow(int tree, double[][] sample, int numFeatures, int heightLimit, SplittableRandom random);
+
+    /**
+     * Runs on the driver once the vectors' width is known, before any tree is grown: a grower that
+     * cannot work at that width fails here, with its own one-line error, not inside a Spark task.
+     */
+    default void checkWidth(int numFeatures) {}
+  }
+
+  /** The trees, in tree order, and what the sampling found. */
+  public record Grown<T>(List<T> trees, int sampleSize, int numFeatures, long rows) {}
+
   private ForestTrainer() {}
 
   static Result train(Dataset<?> dataset, Settings settings) {
+    long seed = settings.seed();
+    double maxFeatures = settings.maxFeatures();
+    Grown<IsolationTree> grown = grow(dataset, new Sampling("IsolationForest", settings.featuresCol(),
+            settings.numTrees(), settings.maxSamples(), settings.bootstrap(), seed),
+        (tree, sample, numFeatures, heightLimit, random) -> IsolationTreeBuilder.grow(sample,
+            featureSubset(seed, tree, numFeatures, Math.max(1, (int) (maxFeatures * numFeatures))), heightLimit,
+            random));
+    return new Result(grown.trees().toArray(new IsolationTree[0]), grown.sampleSize(), grown.numFeatures(),
+        grown.rows());
+  }
+
+  /** Draws every tree's sample and grows the trees on the executors (see the class comment). */
+  public static <T> Grown<T> grow(Dataset<?> dataset, Sampling settings, TreeGrower<T> grower) {
     long started = System.nanoTime();
     JavaRDD<InternalRow> vectors = dataset.toDF().select(settings.featuresCol())
         .queryExecution().toRdd().toJavaRDD();
@@ -58,7 +99,8 @@ final class ForestTrainer {
     for (PartitionScan scan : scans) {
       rowCount += scan.rows;
     }
-    int numFeatures = checkScans(scans, rowCount, settings.featuresCol());
+    int numFeatures = checkScans(scans, rowCount, settings.featuresCol(), settings.estimator());
+    grower.checkWidth(numFeatures);
 
     int sampleSize = settings.maxSamples();
     if (sampleSize > rowCount) {
@@ -66,7 +108,6 @@ final class ForestTrainer {
       LOG.warn("maxSamples={} is larger than the {} training rows; each tree is grown from all {} rows, "
           + "as scikit-learn does", settings.maxSamples(), rowCount, rowCount);
     }
-    int featuresPerTree = Math.max(1, (int) (settings.maxFeatures() * numFeatures));
 
     long[] partitionStart = new long[scans.size()];
     long[] partitionRows = new long[scans.size()];
@@ -84,32 +125,33 @@ final class ForestTrainer {
       int width = numFeatures;
       int heightLimit = PathLength.heightLimit(sampleSize);
       int groups = Math.max(1, Math.min(settings.numTrees(), context.defaultParallelism()));
-      List<Tuple2<Integer, IsolationTree>> grown = vectors
+      long seed = settings.seed();
+      List<Tuple2<Integer, T>> grown = vectors
           .mapPartitionsWithIndex((index, rows) -> planBroadcast.value().drawnRows(index, rows, width), false)
           .mapToPair(drawn -> new Tuple2<>(drawn.tree, drawn))
           .groupByKey(groups)
-          .map(group -> new Tuple2<>(group._1(),
-              growTree(group._1(), group._2(), settings, width, featuresPerTree, heightLimit)))
+          .map(group -> new Tuple2<>(group._1(), grower.grow(group._1(), sampleOf(group._2()), width, heightLimit,
+              random(seed, group._1(), GROWTH_STREAM))))
           .collect();
-      IsolationTree[] trees = new IsolationTree[settings.numTrees()];
-      for (Tuple2<Integer, IsolationTree> tree : grown) {
-        trees[tree._1()] = tree._2();
+      List<T> trees = new ArrayList<>(Collections.nCopies(settings.numTrees(), null));
+      for (Tuple2<Integer, T> tree : grown) {
+        trees.set(tree._1(), tree._2());
       }
-      for (int t = 0; t < trees.length; t++) {
-        if (trees[t] == null) {
-          throw new FraudLakeException("IsolationForest: tree " + t + " received no rows: the input changed "
+      for (int t = 0; t < trees.size(); t++) {
+        if (trees.get(t) == null) {
+          throw new FraudLakeException(settings.estimator() + ": tree " + t + " received no rows: the input changed "
               + "between its two passes; cache a non-deterministic input before fit");
         }
       }
-      LOG.info("Grew {} isolation trees of {} rows each from {} rows x {} features in {} s", trees.length,
-          sampleSize, rowCount, numFeatures, String.format("%.2f", (System.nanoTime() - started) / 1e9));
-      return new Result(trees, sampleSize, numFeatures, rowCount);
+      LOG.info("{}: grew {} trees of {} rows each from {} rows x {} features in {} s", settings.estimator(),
+          trees.size(), sampleSize, rowCount, numFeatures, String.format("%.2f", (System.nanoTime() - started) / 1e9));
+      return new Grown<>(trees, sampleSize, numFeatures, rowCount);
     } finally {
       planBroadcast.destroy();
     }
   }
 
-  private static int checkScans(List<PartitionScan> scans, long rowCount, String column) {
+  private static int checkScans(List<PartitionScan> scans, long rowCount, String column, String estimator) {
     long nulls = 0;
     int minWidth = Integer.MAX_VALUE;
     int maxWidth = -1;
@@ -121,34 +163,33 @@ final class ForestTrainer {
       }
     }
     if (rowCount == 0) {
-      throw new FraudLakeException("IsolationForest: the input is empty (column '" + column + "' has no rows)");
+      throw new FraudLakeException(estimator + ": the input is empty (column '" + column + "' has no rows)");
     }
     if (nulls > 0) {
-      throw new FraudLakeException("IsolationForest: column '" + column + "' has " + nulls
+      throw new FraudLakeException(estimator + ": column '" + column + "' has " + nulls
           + " null vectors; drop or fill those rows before fit");
     }
     for (PartitionScan scan : scans) {
       if (scan.nonFiniteFeature >= 0) {
-        throw new FraudLakeException("IsolationForest: column '" + column + "' contains NaN or infinite values "
+        throw new FraudLakeException(estimator + ": column '" + column + "' contains NaN or infinite values "
             + "(feature " + scan.nonFiniteFeature + " of some rows); fill or drop them before fit, "
             + "e.g. with Imputer or Dataset.na().fill(...)");
       }
     }
     if (minWidth != maxWidth) {
-      throw new FraudLakeException("IsolationForest: vectors in column '" + column
+      throw new FraudLakeException(estimator + ": vectors in column '" + column
           + "' have different sizes (" + minWidth + " to " + maxWidth + "); every row needs the same features");
     }
     if (minWidth == 0) {
-      throw new FraudLakeException("IsolationForest: vectors in column '" + column + "' are empty");
+      throw new FraudLakeException(estimator + ": vectors in column '" + column + "' are empty");
     }
     if (rowCount < 2) {
-      throw new FraudLakeException("IsolationForest: the input has only 1 row; at least 2 are needed");
+      throw new FraudLakeException(estimator + ": the input has only 1 row; at least 2 are needed");
     }
     return minWidth;
   }
 
-  private static IsolationTree growTree(int tree, Iterable<DrawnRow> drawn, Settings settings, int numFeatures,
-      int featuresPerTree, int heightLimit) {
+  private static double[][] sampleOf(Iterable<DrawnRow> drawn) {
     List<DrawnRow> rows = new ArrayList<>();
     drawn.forEach(rows::add);
     // The shuffle delivers rows in any order; the draw order makes the tree independent of it.
@@ -157,8 +198,7 @@ final class ForestTrainer {
     for (int i = 0; i < sample.length; i++) {
       sample[i] = rows.get(i).values;
     }
-    int[] features = featureSubset(settings.seed(), tree, numFeatures, featuresPerTree);
-    return IsolationTreeBuilder.grow(sample, features, heightLimit, random(settings.seed(), tree, GROWTH_STREAM));
+    return sample;
   }
 
   static int[] featureSubset(long seed, int tree, int numFeatures, int featuresPerTree) {
@@ -253,7 +293,7 @@ final class ForestTrainer {
       this.partitionRows = partitionRows;
     }
 
-    static SamplePlan draw(Settings settings, long rowCount, int sampleSize, long[] partitionStart,
+    static SamplePlan draw(Sampling settings, long rowCount, int sampleSize, long[] partitionStart,
         long[] partitionRows) {
       int numTrees = settings.numTrees();
       Math.multiplyExact(rowCount, (long) numTrees);

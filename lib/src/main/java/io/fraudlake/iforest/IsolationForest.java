@@ -2,6 +2,7 @@ package io.fraudlake.iforest;
 
 import io.fraudlake.FraudLakeException;
 import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -15,6 +16,8 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -225,18 +228,22 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
   }
 
   /**
-   * Grows the forest and sets the model's threshold. Without an explicit threshold it is Spark's
-   * approxQuantile of the training scores at 1 − contamination with relative error 1e-4 (bounded
-   * memory; the flagged fraction lands within 0.0001 of contamination, ties aside). On more than
-   * {@link #THRESHOLD_SAMPLE_ROWS} rows the scores are those of a seeded uniform sample of about that
-   * many rows, which adds a sampling error of about 0.0004 in rank: far below how precisely
+   * The threshold fit derives from contamination, for this forest and the extended one: Spark's
+   * approxQuantile of the model's training scores at 1 − contamination with relative error 1e-4
+   * (bounded memory; the flagged fraction lands within 0.0001 of contamination, ties aside). On more
+   * than {@link #THRESHOLD_SAMPLE_ROWS} rows the scores are those of a seeded uniform sample of about
+   * that many rows, which adds a sampling error of about 0.0004 in rank: far below how precisely
    * contamination itself is ever known, for a tenth of the fitting time.
+   *
+   * @param model a fitted forest whose transform adds {@code scoreCol}
    */
-  private Dataset<?> thresholdRows(Dataset<?> dataset, long rows) {
-    if (rows <= THRESHOLD_SAMPLE_ROWS) {
-      return dataset;
-    }
-    return dataset.sample(false, (double) THRESHOLD_SAMPLE_ROWS / rows, getSeed());
+  public static double contaminationThreshold(Transformer model, Dataset<?> dataset, long rows, String featuresCol,
+      String scoreCol, double contamination, long seed) {
+    Dataset<?> scored = rows <= THRESHOLD_SAMPLE_ROWS
+        ? dataset
+        : dataset.sample(false, (double) THRESHOLD_SAMPLE_ROWS / rows, seed);
+    Dataset<Row> scores = model.transform(scored.select(functions.col("`" + featuresCol.replace("`", "``") + "`")));
+    return scores.stat().approxQuantile(scoreCol, new double[] {1.0 - contamination}, THRESHOLD_RELATIVE_ERROR)[0];
   }
 
   @Override
@@ -253,13 +260,14 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
     model.setParent(this);
     double chosen = hasThreshold()
         ? getThreshold()
-        : model.scoreQuantile(thresholdRows(dataset, result.rows()), 1.0 - getContamination(), THRESHOLD_RELATIVE_ERROR);
+        : contaminationThreshold(model, dataset, result.rows(), getFeaturesCol(), getScoreCol(), getContamination(),
+            getSeed());
     return model.setThreshold(chosen);
   }
 
   @Override
   public StructType transformSchema(StructType schema) {
-    return IsolationForestModel.outputSchema(schema, getFeaturesCol(), getScoreCol(), getPredictionCol());
+    return IsolationForestModel.outputSchema("IsolationForest", schema, getFeaturesCol(), getScoreCol(), getPredictionCol());
   }
 
   @Override

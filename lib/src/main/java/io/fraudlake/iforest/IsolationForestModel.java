@@ -180,13 +180,14 @@ public final class IsolationForestModel extends Model<IsolationForestModel>
       return scored.withColumn(getPredictionCol(), functions.col(quoted(score)).geq(threshold()));
     }
     JavaRDD<InternalRow> scored = dataset.queryExecution().toRdd().toJavaRDD()
-        .mapPartitions(new ForestPartitionScorer(broadcastForest(spark), dataset.schema(), getFeaturesCol(), threshold()));
+        .mapPartitions(new ForestPartitionScorer<>("IsolationForestModel", broadcastForest(spark), FlatForest::blockScorer,
+            dataset.schema(), getFeaturesCol(), threshold()));
     return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(scored.rdd(), outSchema, false);
   }
 
   @Override
   public StructType transformSchema(StructType schema) {
-    StructType out = outputSchema(schema, getFeaturesCol(), getScoreCol(), getPredictionCol());
+    StructType out = outputSchema("IsolationForest", schema, getFeaturesCol(), getScoreCol(), getPredictionCol());
     int declared = AttributeGroup.fromStructField(schema.apply(getFeaturesCol())).size();
     if (declared >= 0 && declared != numFeatures) {
       throw new FraudLakeException("IsolationForestModel: column '" + getFeaturesCol() + "' holds " + declared
@@ -195,34 +196,33 @@ public final class IsolationForestModel extends Model<IsolationForestModel>
     return out;
   }
 
-  static StructType outputSchema(StructType schema, String features, String score, String prediction) {
+  /**
+   * The input schema with a forest's score and prediction columns, after checking the features column;
+   * {@code estimator} names the forest in error messages.
+   */
+  public static StructType outputSchema(String estimator, StructType schema, String features, String score,
+      String prediction) {
     if (!Arrays.asList(schema.fieldNames()).contains(features)) {
-      throw new FraudLakeException("IsolationForest: features column '" + features + "' not found; columns are "
+      throw new FraudLakeException(estimator + ": features column '" + features + "' not found; columns are "
           + String.join(", ", schema.fieldNames()));
     }
     StructField field = schema.apply(features);
     if (!(field.dataType() instanceof VectorUDT)) {
-      throw new FraudLakeException("IsolationForest: features column '" + features
+      throw new FraudLakeException(estimator + ": features column '" + features
           + "' must be an ML Vector (org.apache.spark.ml.linalg.Vector) but is " + field.dataType().simpleString()
           + "; combine numeric columns with VectorAssembler");
     }
     for (String output : List.of(score, prediction)) {
       if (Arrays.asList(schema.fieldNames()).contains(output)) {
-        throw new FraudLakeException("IsolationForest: output column '" + output + "' already exists");
+        throw new FraudLakeException(estimator + ": output column '" + output + "' already exists");
       }
     }
     if (score.equals(prediction)) {
-      throw new FraudLakeException("IsolationForest: score and prediction columns are both '" + score + "'");
+      throw new FraudLakeException(estimator + ": score and prediction columns are both '" + score + "'");
     }
     return schema
         .add(score, DataTypes.DoubleType, true)
         .add(prediction, DataTypes.BooleanType, true);
-  }
-
-  /** The q-quantile of this model's scores over a dataset (Spark's approxQuantile). */
-  double scoreQuantile(Dataset<?> dataset, double quantile, double relativeError) {
-    Dataset<Row> scores = transform(dataset.select(functions.col(quoted(getFeaturesCol()))));
-    return scores.stat().approxQuantile(getScoreCol(), new double[] {quantile}, relativeError)[0];
   }
 
   private Column scoreColumn(SparkSession spark) {

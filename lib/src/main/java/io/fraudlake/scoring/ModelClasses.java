@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.autoencoder.AutoencoderModel;
 import io.fraudlake.iforest.IsolationForestModel;
+import io.fraudlake.iforest.extended.ExtendedIsolationForestModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ public final class ModelClasses {
       VectorAssembler.class.getName(),
       StandardScalerModel.class.getName(),
       IsolationForestModel.class.getName(),
+      ExtendedIsolationForestModel.class.getName(),
       AutoencoderModel.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -4,6 +4,7 @@ import io.fraudlake.FraudLakeException;
 import io.fraudlake.autoencoder.Autoencoder;
 import io.fraudlake.features.ModelFeatures;
 import io.fraudlake.iforest.IsolationForest;
+import io.fraudlake.iforest.extended.ExtendedIsolationForest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +18,9 @@ import org.apache.spark.ml.PipelineStage;
  */
 public final class Detectors {
   public static final String ISOLATION_FOREST = "iforest";
+  public static final String EXTENDED_ISOLATION_FOREST = "eif";
   public static final String AUTOENCODER = "autoencoder";
-  public static final List<String> ALGORITHMS = List.of(ISOLATION_FOREST, AUTOENCODER);
+  public static final List<String> ALGORITHMS = List.of(ISOLATION_FOREST, EXTENDED_ISOLATION_FOREST, AUTOENCODER);
 
   private Detectors() {}
 
@@ -29,6 +31,16 @@ public final class Detectors {
           .setNumTrees(settings.trees())
           .setMaxSamples(settings.samplesPerTree())
           .setMaxFeatures(settings.maxFeatures())
+          .setContamination(settings.contamination())
+          .setBootstrap(settings.bootstrap())
+          .setSeed(settings.seed())
+          .setFeaturesCol(ModelFeatures.SCALED_VECTOR)
+          .setScoreCol(ModelFeatures.SCORE)
+          .setPredictionCol(ModelFeatures.PREDICTION);
+      // Fully extended (random hyperplanes in all 8 dimensions) unless extensionLevel is set through the API.
+      case EXTENDED_ISOLATION_FOREST -> new ExtendedIsolationForest()
+          .setNumTrees(settings.trees())
+          .setMaxSamples(settings.samplesPerTree())
           .setContamination(settings.contamination())
           .setBootstrap(settings.bootstrap())
           .setSeed(settings.seed())
@@ -63,6 +75,12 @@ public final class Detectors {
         params.put("max_features", Double.toString(settings.maxFeatures()));
         params.put("bootstrap", Boolean.toString(settings.bootstrap()));
       }
+      case EXTENDED_ISOLATION_FOREST -> {
+        params.put("num_trees", Integer.toString(settings.trees()));
+        params.put("max_samples", Integer.toString(settings.samplesPerTree()));
+        params.put("bootstrap", Boolean.toString(settings.bootstrap()));
+        params.put("extension_level", "fully extended (d - 1)");
+      }
       case AUTOENCODER -> {
         Autoencoder autoencoder = (Autoencoder) estimator(settings);
         params.put("hidden_layers", java.util.Arrays.stream(autoencoder.getHiddenLayers()).mapToObj(Integer::toString)
@@ -80,6 +98,7 @@ public final class Detectors {
   public static String describe(String algorithm) {
     return switch (algorithm) {
       case ISOLATION_FOREST -> "Isolation Forest";
+      case EXTENDED_ISOLATION_FOREST -> "Extended Isolation Forest";
       case AUTOENCODER -> "Autoencoder (8-6-3-6-8, reconstruction error)";
       default -> algorithm;
     };

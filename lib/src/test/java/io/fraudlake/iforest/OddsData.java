@@ -7,10 +7,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /** The ODDS benchmark files as (features vector, label), cached for the tests that share them. */
-final class OddsData {
+public final class OddsData {
   private OddsData() {}
 
-  static Dataset<Row> load(String name) {
+  public static Dataset<Row> load(String name) {
     Dataset<Row> raw = SharedSpark.session().read()
         .option("comment", "#")
         .option("inferSchema", "true")
