@@ -81,12 +81,9 @@ public final class DriftSimulation {
 
   public DriftReport run(DriftSimulationOptions options) {
     long started = System.nanoTime();
+    requireMeasurable(options, config);
     double psiThreshold = config.decimal("monitoring.psi-threshold");
     long minDriftRows = config.longValue("monitoring.min-drift-rows");
-    if (options.rowsPerBatch() < minDriftRows) {
-      throw new FraudLakeException(String.format(Locale.ROOT, "--rows-per-batch must be at least "
-          + "monitoring.min-drift-rows (%d): PSI on fewer rows is noise, got %d", minDriftRows, options.rowsPerBatch()));
-    }
     Path reportDir = newReportDir();
     FraudLakeConfig workspace = config.withHome(reportDir.resolve("workspace")).with(Map.of(
         "lakehouse.mode", "path",
@@ -121,6 +118,15 @@ public final class DriftSimulation {
       return report;
     } finally {
       silver.unpersist(false);
+    }
+  }
+
+  /** Fails (one line) when batches would be too small for {@code score}'s drift measure to judge them. */
+  public static void requireMeasurable(DriftSimulationOptions options, FraudLakeConfig config) {
+    long minDriftRows = config.longValue("monitoring.min-drift-rows");
+    if (options.rowsPerBatch() < minDriftRows) {
+      throw new FraudLakeException(String.format(Locale.ROOT, "--rows-per-batch must be at least "
+          + "monitoring.min-drift-rows (%d): PSI on fewer rows is noise, got %d", minDriftRows, options.rowsPerBatch()));
     }
   }
 
