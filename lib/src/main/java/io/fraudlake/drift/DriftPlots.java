@@ -13,6 +13,7 @@ import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
+import org.knowm.xchart.style.Styler.LegendLayout;
 import org.knowm.xchart.style.Styler.LegendPosition;
 
 /**
@@ -58,7 +59,7 @@ final class DriftPlots {
   static XYChart metricsChart(DriftReport report) {
     XYChart chart = EvaluationPlots.newChart("Model quality per production batch", "Batch", "Value");
     chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setXAxisDecimalPattern("0");
-    chart.getStyler().setLegendPosition(LegendPosition.InsideSW);
+    legendBelow(chart);
     List<BatchOutcome> batches = report.batches();
     double[] x = batches.stream().mapToDouble(BatchOutcome::batch).toArray();
     String[] names = {"ROC-AUC", "PR-AUC", "Alert rate", "Recall at threshold"};
@@ -83,7 +84,7 @@ final class DriftPlots {
     XYChart chart = EvaluationPlots.newChart(String.format(Locale.ROOT,
         "Feature drift: PSI against @prod's training data (threshold %.2f)", report.psiThreshold()), "Batch", "PSI");
     chart.getStyler().setXAxisDecimalPattern("0").setYAxisMin(0.0);
-    chart.getStyler().setLegendPosition(LegendPosition.InsideNW);
+    legendBelow(chart);
     List<BatchOutcome> batches = report.batches();
     double[] x = batches.stream().mapToDouble(BatchOutcome::batch).toArray();
     List<String> features = report.features();
@@ -102,6 +103,11 @@ final class DriftPlots {
         new double[] {report.psiThreshold(), report.psiThreshold()}, Color.BLACK, EvaluationPlots.DASHED);
     markTriggers(chart, report, 0.0, top);
     return chart;
+  }
+
+  /** Below the plot: inside, the legend of up to a dozen series hides the lines it names. */
+  private static void legendBelow(XYChart chart) {
+    chart.getStyler().setLegendPosition(LegendPosition.OutsideS).setLegendLayout(LegendLayout.Horizontal);
   }
 
   /** A vertical line just after each batch whose trigger retrained, or at the first trigger without retraining. */

@@ -145,9 +145,9 @@ public final class DriftSimulation {
           () -> judge(period, batch, scoring, referenceModel, psiThreshold, minDriftRows),
           DriftSimulation::summary);
       // The challenger trains on the batches before the trigger (none before batch 1), and a retrain waits
-      // until the last one's training batches have all been replaced by newer ones.
+      // until it can train on none of the batches the previous challenger trained on.
       int t = period.batch();
-      if (options.retrain() && outcome.triggered() && t > 1 && t - lastRetrain > options.recentBatches()) {
+      if (options.retrain() && outcome.triggered() && t > 1 && t - lastRetrain >= options.recentBatches()) {
         RetrainOutcome retrain = retrain(schedule, silver, settings, training, gate, prodAlias, scoring, outcome,
             Math.max(1, t - options.recentBatches()));
         lastRetrain = t;
