@@ -59,10 +59,10 @@ final class DriftPlots {
   static XYChart metricsChart(DriftReport report) {
     XYChart chart = EvaluationPlots.newChart("Model quality per production batch", "Batch", "Value");
     chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setXAxisDecimalPattern("0");
-    legendBelow(chart);
+    legendBeside(chart);
     List<BatchOutcome> batches = report.batches();
     double[] x = batches.stream().mapToDouble(BatchOutcome::batch).toArray();
-    String[] names = {"ROC-AUC", "PR-AUC", "Alert rate", "Recall at threshold"};
+    String[] names = {"ROC-AUC", "PR-AUC", "Alert rate", "Recall"};
     List<ToDoubleFunction<ModelFigures>> values = List.of(ModelFigures::rocAuc, ModelFigures::prAuc,
         ModelFigures::alertRate, ModelFigures::recall);
     boolean retrained = batches.stream().anyMatch(b -> b.withoutRetraining() != null);
@@ -71,7 +71,7 @@ final class DriftPlots {
       EvaluationPlots.line(chart, names[m] + (retrained ? " (@prod)" : ""), x,
           batches.stream().mapToDouble(b -> value.applyAsDouble(b.prod())).toArray(), METRIC_COLORS[m], null);
       if (retrained) {
-        EvaluationPlots.line(chart, names[m] + " without retraining", x,
+        EvaluationPlots.line(chart, names[m] + ", no retrain", x,
             batches.stream().mapToDouble(b -> value.applyAsDouble(b.reference())).toArray(), METRIC_COLORS[m],
             EvaluationPlots.DASHED);
       }
@@ -82,9 +82,9 @@ final class DriftPlots {
 
   static XYChart psiChart(DriftReport report) {
     XYChart chart = EvaluationPlots.newChart(String.format(Locale.ROOT,
-        "Feature drift: PSI against @prod's training data (threshold %.2f)", report.psiThreshold()), "Batch", "PSI");
+        "Feature drift: PSI vs @prod's training data (threshold %.2f)", report.psiThreshold()), "Batch", "PSI");
     chart.getStyler().setXAxisDecimalPattern("0").setYAxisMin(0.0);
-    legendBelow(chart);
+    legendBeside(chart);
     List<BatchOutcome> batches = report.batches();
     double[] x = batches.stream().mapToDouble(BatchOutcome::batch).toArray();
     List<String> features = report.features();
@@ -105,9 +105,10 @@ final class DriftPlots {
     return chart;
   }
 
-  /** Below the plot: inside, the legend of up to a dozen series hides the lines it names. */
-  private static void legendBelow(XYChart chart) {
-    chart.getStyler().setLegendPosition(LegendPosition.OutsideS).setLegendLayout(LegendLayout.Horizontal);
+  /** Beside the plot: inside, the legend of up to a dozen series hides the lines it names. */
+  private static void legendBeside(XYChart chart) {
+    chart.getStyler().setLegendPosition(LegendPosition.OutsideE).setLegendLayout(LegendLayout.Vertical);
+    chart.getStyler().setLegendFont(chart.getStyler().getLegendFont().deriveFont(11f));
   }
 
   /** A vertical line just after each batch whose trigger retrained, or at the first trigger without retraining. */
@@ -115,13 +116,14 @@ final class DriftPlots {
     for (BatchOutcome b : report.batches()) {
       if (b.retrain() != null) {
         double at = b.batch() + 0.5;
-        EvaluationPlots.line(chart, String.format(Locale.ROOT, "Batch %d: %s", b.batch(), b.retrain().describe()),
+        EvaluationPlots.line(chart, String.format(Locale.ROOT, "Retrain at %d: %s", b.batch(),
+            b.retrain().promoted() ? "v" + b.retrain().challengerVersion() + " @prod" : "refused"),
             new double[] {at, at}, new double[] {low, high}, MARKER, EvaluationPlots.DASHED);
       }
     }
     if (!report.options().retrain()) {
       report.triggerBatch().ifPresent(batch -> EvaluationPlots.line(chart,
-          "Batch " + batch + ": retraining would have been triggered", new double[] {batch, batch},
+          "Trigger at batch " + batch, new double[] {batch, batch},
           new double[] {low, high}, MARKER, EvaluationPlots.DASHED));
     }
   }
