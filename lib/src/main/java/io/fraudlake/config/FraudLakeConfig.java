@@ -120,6 +120,11 @@ public final class FraudLakeConfig {
     return new FraudLakeConfig(overridesAsConfig(overrides).withFallback(config).resolve(), home);
   }
 
+  /** The same settings with another runtime folder (landing, lakehouse, registry and reports move with it). */
+  public FraudLakeConfig withHome(Path otherHome) {
+    return new FraudLakeConfig(config, otherHome);
+  }
+
   public Config raw() {
     return config.getConfig(ROOT);
   }

@@ -47,7 +47,8 @@ public final class EvaluationPlots {
   private static final Color FRAUD = new Color(214, 39, 40);
   private static final Color REFERENCE = new Color(127, 127, 127);
   private static final Color OPERATING_POINT = new Color(255, 127, 14);
-  private static final BasicStroke DASHED =
+  /** The stroke of reference lines (random ranking, thresholds), so other charts draw them alike. */
+  public static final BasicStroke DASHED =
       new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f);
 
   private EvaluationPlots() {}
@@ -196,7 +197,8 @@ public final class EvaluationPlots {
     return chart;
   }
 
-  private static XYChart newChart(String title, String xTitle, String yTitle) {
+  /** An empty chart in the style of these plots (800×600, fonts, legend); AWT runs headless. */
+  public static XYChart newChart(String title, String xTitle, String yTitle) {
     XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
         .yAxisTitle(yTitle).build();
     XYStyler s = chart.getStyler();
@@ -225,7 +227,8 @@ public final class EvaluationPlots {
     s.setXAxisDecimalPattern("0.0").setYAxisDecimalPattern("0.0");
   }
 
-  private static void line(XYChart chart, String name, double[] x, double[] y, Color color, BasicStroke stroke) {
+  /** A line without markers; solid and thick unless {@code stroke} is given. */
+  public static void line(XYChart chart, String name, double[] x, double[] y, Color color, BasicStroke stroke) {
     XYSeries series = chart.addSeries(name, x, y);
     series.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
     series.setMarker(SeriesMarkers.NONE);

@@ -18,6 +18,11 @@ import java.time.Instant;
  * @param amountShift factor on every legitimate amount (1.0 = no drift)
  * @param foreignRate share of legitimate rows at a merchant abroad (travellers)
  * @param epochMillisRate share of rows whose event_timestamp is written as epoch milliseconds
+ * @param foreignTestingShare share of fraud episodes that are foreign card-testing sweeps, a pattern the
+ *     default mix never produces (0 = the default mix), so a drift simulation can bring in fraud that a
+ *     model trained on earlier data has not seen
+ * @param batch 0 for a first set of transactions; a later batch of the same cards (same seed, same card
+ *     habits) draws other transactions under other IDs, so a simulation can replay days of one population
  */
 public record GeneratorOptions(
     long rows,
@@ -29,7 +34,9 @@ public record GeneratorOptions(
     long seed,
     double amountShift,
     double foreignRate,
-    double epochMillisRate) {
+    double epochMillisRate,
+    double foreignTestingShare,
+    int batch) {
 
   public static final double DEFAULT_FRAUD_RATE = 0.035;
   public static final double DEFAULT_FOREIGN_RATE = 0.03;
@@ -45,6 +52,15 @@ public record GeneratorOptions(
     require(foreignRate >= 0 && foreignRate <= 1, "--foreign-rate must be between 0 and 1, got " + foreignRate);
     require(epochMillisRate >= 0 && epochMillisRate <= 1, "epoch-millis rate must be between 0 and 1, got " + epochMillisRate);
     require(start != null, "a start instant is required");
+    require(foreignTestingShare >= 0 && foreignTestingShare <= 1,
+        "the foreign card-testing share must be between 0 and 1, got " + foreignTestingShare);
+    require(batch >= 0, "the batch number must not be negative, got " + batch);
+  }
+
+  /** Options with the default fraud mix (no foreign card-testing sweeps). */
+  public GeneratorOptions(long rows, int cards, double fraudRate, Instant start, Duration span, int files, long seed,
+      double amountShift, double foreignRate, double epochMillisRate) {
+    this(rows, cards, fraudRate, start, span, files, seed, amountShift, foreignRate, epochMillisRate, 0.0, 0);
   }
 
   /** Defaults for everything but the size, origin and seed; about 200 transactions per card. */
@@ -58,24 +74,40 @@ public record GeneratorOptions(
   }
 
   public GeneratorOptions withCards(int value) {
-    return new GeneratorOptions(rows, value, fraudRate, start, span, files, seed, amountShift, foreignRate, epochMillisRate);
+    return new GeneratorOptions(rows, value, fraudRate, start, span, files, seed, amountShift, foreignRate, epochMillisRate,
+        foreignTestingShare, batch);
   }
 
   public GeneratorOptions withFiles(int value) {
-    return new GeneratorOptions(rows, cards, fraudRate, start, span, value, seed, amountShift, foreignRate, epochMillisRate);
+    return new GeneratorOptions(rows, cards, fraudRate, start, span, value, seed, amountShift, foreignRate, epochMillisRate,
+        foreignTestingShare, batch);
   }
 
   public GeneratorOptions withFraudRate(double value) {
-    return new GeneratorOptions(rows, cards, value, start, span, files, seed, amountShift, foreignRate, epochMillisRate);
+    return new GeneratorOptions(rows, cards, value, start, span, files, seed, amountShift, foreignRate, epochMillisRate,
+        foreignTestingShare, batch);
   }
 
   public GeneratorOptions withDrift(double amountShiftValue, double foreignRateValue) {
     return new GeneratorOptions(rows, cards, fraudRate, start, span, files, seed, amountShiftValue, foreignRateValue,
-        epochMillisRate);
+        epochMillisRate, foreignTestingShare, batch);
+  }
+
+  /** Makes {@code share} of the fraud episodes foreign card-testing sweeps (see the generator). */
+  public GeneratorOptions withForeignTestingShare(double share) {
+    return new GeneratorOptions(rows, cards, fraudRate, start, span, files, seed, amountShift, foreignRate, epochMillisRate,
+        share, batch);
+  }
+
+  /** Batch {@code number} of the same cards (see {@code batch}). */
+  public GeneratorOptions withBatch(int number) {
+    return new GeneratorOptions(rows, cards, fraudRate, start, span, files, seed, amountShift, foreignRate, epochMillisRate,
+        foreignTestingShare, number);
   }
 
   public GeneratorOptions withSpan(Duration value) {
-    return new GeneratorOptions(rows, cards, fraudRate, start, value, files, seed, amountShift, foreignRate, epochMillisRate);
+    return new GeneratorOptions(rows, cards, fraudRate, start, value, files, seed, amountShift, foreignRate, epochMillisRate,
+        foreignTestingShare, batch);
   }
 
   private static void require(boolean ok, String message) {

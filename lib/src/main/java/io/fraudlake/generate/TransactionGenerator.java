@@ -31,7 +31,8 @@ import java.util.stream.IntStream;
  *       travellers paying abroad;
  *   <li>fraud: card-testing bursts of tiny amounts seconds apart, sudden high-value purchases
  *       (often abroad), foreign sprees, product hopping within minutes, and a share that looks
- *       entirely normal.
+ *       entirely normal; on request ({@link GeneratorOptions#foreignTestingShare()}) also foreign
+ *       card-testing sweeps, many small tries abroad in every product within minutes.
  * </ul>
  *
  * <p>Each landing file holds a disjoint set of cards and is generated from its own random stream,
@@ -148,7 +149,9 @@ public final class TransactionGenerator {
     long rowsUpTo = (long) Math.floor((double) options.rows() * (part + 1) / parts);
     int rows = (int) (rowsUpTo - rowsBefore);
     int fraudRows = (int) Math.round(rows * options.fraudRate());
-    SplittableRandom random = new SplittableRandom(mix(options.seed(), part));
+    // Batch 0 keeps the stream (and the IDs) that seeds have always given; card habits never depend on the batch.
+    long stream = options.batch() == 0 ? mix(options.seed(), part) : mix(mix(options.seed(), part), options.batch());
+    SplittableRandom random = new SplittableRandom(stream);
     List<CardProfile> cards = cardIndexes.stream().map(c -> CardProfile.of(options.seed(), c)).toList();
     long[] lastLegit = new long[cards.size()];
     java.util.Arrays.fill(lastLegit, Long.MIN_VALUE);
@@ -189,7 +192,8 @@ public final class TransactionGenerator {
     }
     events.sort(Comparator.comparingLong(Event::epochMillis).thenComparing(Event::card));
     List<Event> named = new ArrayList<>(events.size());
-    String prefix = "tx-" + Long.toString(options.seed(), 36) + "-" + part + "-";
+    String prefix = "tx-" + Long.toString(options.seed(), 36) + (options.batch() == 0 ? "" : "b" + options.batch())
+        + "-" + part + "-";
     for (int i = 0; i < events.size(); i++) {
       Event e = events.get(i);
       boolean millis = random.nextDouble() < options.epochMillisRate();
@@ -201,6 +205,20 @@ public final class TransactionGenerator {
 
   private List<Event> fraudEpisode(SplittableRandom random, CardProfile card, long t, long endMs) {
     List<Event> out = new ArrayList<>();
+    // Drawn only when sweeps are asked for, so the default mix stays byte-identical for a seed.
+    if (options.foreignTestingShare() > 0 && random.nextDouble() < options.foreignTestingShare()) {
+      // Foreign card-testing sweep: a botnet tries the card at many merchants abroad at once, in every
+      // product, each try small. Unlike the card testing below (up to 10 tries, one merchant, one product)
+      // it reaches 12-24 transactions in a few minutes across countries and products.
+      int n = 12 + random.nextInt(13);
+      int firstProduct = random.nextInt(PRODUCTS.length);
+      for (int i = 0; i < n; i++) {
+        out.add(fraud(card, Math.min(endMs, t), 1 + random.nextDouble() * 14, PRODUCTS[(firstProduct + i) % PRODUCTS.length],
+            otherCountry(random, card.home())));
+        t += 3_000 + random.nextLong(17_000);
+      }
+      return out;
+    }
     double pattern = random.nextDouble();
     if (pattern < 0.25) {
       // Card testing: tiny amounts, seconds apart, to check that the stolen card works.

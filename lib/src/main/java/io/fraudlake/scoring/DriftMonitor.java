@@ -129,15 +129,12 @@ final class DriftMonitor {
       LOG.info("{} has no {}: no feature drift is measured while it scores", model.label(), FeatureReference.FILE_NAME);
       return null;
     }
-    List<String> inputs = model.featureColumns();
-    List<FeatureReference.Feature> features = model.featureReference().get().features().stream()
-        .filter(f -> inputs.contains(f.name())).toList();
-    if (features.isEmpty()) {
+    FeatureDrift drift = model.featureDrift().orElse(null);
+    if (drift == null) {
       LOG.info("the {} of {} describes none of its inputs: no feature drift is measured while it scores",
           FeatureReference.FILE_NAME, model.label());
-      return null;
     }
-    return new FeatureDrift(features);
+    return drift;
   }
 
   private static Double finiteOrNull(double value) {

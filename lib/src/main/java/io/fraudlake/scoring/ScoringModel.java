@@ -1,5 +1,6 @@
 package io.fraudlake.scoring;
 
+import io.fraudlake.monitoring.FeatureDrift;
 import io.fraudlake.training.FeatureReference;
 import java.util.Arrays;
 import java.util.List;
@@ -33,6 +34,17 @@ public record ScoringModel(String name, String version, Transformer transformer,
 
   public List<String> featureColumns() {
     return Arrays.asList(signature.fieldNames());
+  }
+
+  /**
+   * The PSI measure of batches against this model's training data, over the inputs its reference
+   * describes: what {@code score} records per batch. Empty without a reference of any input.
+   */
+  public Optional<FeatureDrift> featureDrift() {
+    List<String> inputs = featureColumns();
+    List<FeatureReference.Feature> features = featureReference.map(r -> r.features().stream()
+        .filter(f -> inputs.contains(f.name())).toList()).orElse(List.of());
+    return features.isEmpty() ? Optional.empty() : Optional.of(new FeatureDrift(features));
   }
 
   /** "fraud_isolation_forest v3", as logs and the status line show it. */

@@ -75,23 +75,31 @@ public final class TrainingJob {
     Dataset<Row> silver = progress.step("reading " + Tables.SILVER, () -> readSilver(), rows -> String.format(Locale.ROOT,
         "%,d rows", rows.count()));
     try {
-      TimeSplit split = settings.trainUntil() != null
-          ? TimeSplit.until(silver, settings.trainUntil())
-          : TimeSplit.byFraction(silver, settings.trainFraction());
-      Windows windows = progress.step("splitting by event time", () -> describe(split), Windows::describe);
-      requireUsable(windows, settings);
-
-      String experimentId = registry.getOrCreateExperiment(settings.experiment());
-      String runId = registry.startRun(experimentId, null, Map.of("fraudlake.command", "train"));
-      progress.line(String.format("  run %s in experiment '%s' (%s)", runId, settings.experiment(), registry.describe()));
-      try {
-        return trainAndLog(settings, alias, prodAlias, split, windows, experimentId, runId);
-      } catch (RuntimeException | Error e) {
-        endQuietly(runId);
-        throw e;
-      }
+      return runOn(settings, silver, alias, prodAlias);
     } finally {
       silver.unpersist(false);
+    }
+  }
+
+  /**
+   * Like {@link #run} on only the silver rows the caller chose (a drift simulation trains on its
+   * reference period or its latest batches, not on all of silver), split and registered the same way.
+   */
+  public TrainingResult runOn(TrainingSettings settings, Dataset<Row> silver, String alias, String prodAlias) {
+    TimeSplit split = settings.trainUntil() != null
+        ? TimeSplit.until(silver, settings.trainUntil())
+        : TimeSplit.byFraction(silver, settings.trainFraction());
+    Windows windows = progress.step("splitting by event time", () -> describe(split), Windows::describe);
+    requireUsable(windows, settings);
+
+    String experimentId = registry.getOrCreateExperiment(settings.experiment());
+    String runId = registry.startRun(experimentId, null, Map.of("fraudlake.command", "train"));
+    progress.line(String.format("  run %s in experiment '%s' (%s)", runId, settings.experiment(), registry.describe()));
+    try {
+      return trainAndLog(settings, alias, prodAlias, split, windows, experimentId, runId);
+    } catch (RuntimeException | Error e) {
+      endQuietly(runId);
+      throw e;
     }
   }
 

@@ -136,6 +136,50 @@ class TransactionGeneratorTest {
   }
 
   @Test
+  void foreignTestingSweepsAppearOnlyWhenAskedAndLeaveTheDefaultMixAsItWas() {
+    GeneratorOptions base = GeneratorOptions.of(20_000, START, 5).withFiles(1);
+    assertEquals(new TransactionGenerator(base).part(0, 1),
+        new TransactionGenerator(base.withForeignTestingShare(0)).part(0, 1), "share 0 draws nothing extra");
+    assertEquals(0, sweeps(base));
+    assertTrue(sweeps(base.withForeignTestingShare(0.5)) >= 3, "sweeps with share 0.5");
+  }
+
+  @Test
+  void aLaterBatchHasTheSameCardsButOtherTransactionsAndIds() {
+    GeneratorOptions first = GeneratorOptions.of(5_000, START, 5).withFiles(1);
+    List<TransactionGenerator.Event> batch0 = new TransactionGenerator(first).part(0, 1);
+    List<TransactionGenerator.Event> batch3 = new TransactionGenerator(first.withBatch(3)).part(0, 1);
+    Map<String, String> homes = new HashMap<>();
+    batch0.forEach(e -> homes.put(e.card(), e.cardCountry()));
+    batch3.forEach(e -> assertEquals(homes.getOrDefault(e.card(), e.cardCountry()), e.cardCountry(), e.card()));
+    Set<String> ids = new HashSet<>();
+    batch0.forEach(e -> ids.add(e.id()));
+    assertTrue(batch3.stream().noneMatch(e -> ids.contains(e.id())), "no ID of batch 0 again in batch 3");
+    assertNotEquals(batch0.stream().map(TransactionGenerator.Event::amount).toList(),
+        batch3.stream().map(TransactionGenerator.Event::amount).toList());
+  }
+
+  /** Fraud bursts of 12 or more transactions of one card within 5 minutes, all abroad and small. */
+  private static long sweeps(GeneratorOptions options) {
+    Map<String, List<TransactionGenerator.Event>> fraudByCard = new HashMap<>();
+    for (TransactionGenerator.Event e : new TransactionGenerator(options).part(0, 1)) {
+      if (e.isFraud() == 1 && !e.cardCountry().equals(e.merchantCountry()) && e.amount() <= 15) {
+        fraudByCard.computeIfAbsent(e.card(), c -> new ArrayList<>()).add(e);
+      }
+    }
+    long sweeps = 0;
+    for (List<TransactionGenerator.Event> events : fraudByCard.values()) {
+      for (int i = 0; i + 11 < events.size(); i++) {
+        if (events.get(i + 11).epochMillis() - events.get(i).epochMillis() <= 300_000) {
+          sweeps++;
+          i += 11;
+        }
+      }
+    }
+    return sweeps;
+  }
+
+  @Test
   void invalidOptionsAreRejectedWithTheOptionName() {
     FraudLakeException e = assertThrows(FraudLakeException.class, () -> GeneratorOptions.of(-5, START, 1));
     assertEquals("--rows must be positive, got -5", e.getMessage());
