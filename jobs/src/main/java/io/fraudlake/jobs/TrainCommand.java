@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
             + "prod through 'promote'."})
 final class TrainCommand extends FraudLakeCommand {
   @Option(names = "--algorithm", paramLabel = "NAME",
-      description = "Detector to fit: iforest (default: model.algorithm); 'compare' trains several side by side.")
+      description = "Detector to fit: iforest, eif or autoencoder (default: model.algorithm, iforest); "
+          + "'compare' trains several side by side.")
   String algorithm;
 
   @Option(names = "--trees", paramLabel = "N", description = "Number of trees (default: model.trees, 200).")
