@@ -1,6 +1,7 @@
 package io.fraudlake.autoencoder;
 
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.detection.DetectorChecks;
 import io.fraudlake.iforest.IsolationForestParams;
 import java.util.Arrays;
 import org.apache.spark.ml.Estimator;
@@ -164,12 +165,12 @@ public final class Autoencoder extends Estimator<AutoencoderModel> implements Au
   }
 
   public Autoencoder setContamination(double value) {
-    set(contamination, checkContamination(value));
+    set(contamination, DetectorChecks.contamination("Autoencoder", value));
     return this;
   }
 
   public Autoencoder setThreshold(double value) {
-    set(threshold, checkThreshold(value));
+    set(threshold, DetectorChecks.threshold("Autoencoder", value));
     return this;
   }
 
@@ -305,9 +306,9 @@ public final class Autoencoder extends Estimator<AutoencoderModel> implements Au
     checkMaxIter(getMaxIter());
     checkStepSize(getStepSize());
     checkBatchSize(getBatchSize());
-    checkContamination(getContamination());
+    DetectorChecks.contamination("Autoencoder", getContamination());
     if (hasThreshold()) {
-      checkThreshold(getThreshold());
+      DetectorChecks.threshold("Autoencoder", getThreshold());
     }
   }
 
@@ -340,17 +341,4 @@ public final class Autoencoder extends Estimator<AutoencoderModel> implements Au
     return value;
   }
 
-  private static double checkContamination(double value) {
-    if (!(value > 0.0 && value <= 0.5)) {
-      throw new FraudLakeException("Autoencoder: contamination must be in (0, 0.5], got " + value);
-    }
-    return value;
-  }
-
-  static double checkThreshold(double value) {
-    if (!Double.isFinite(value)) {
-      throw new FraudLakeException("Autoencoder: threshold must be a finite number, got " + value);
-    }
-    return value;
-  }
 }

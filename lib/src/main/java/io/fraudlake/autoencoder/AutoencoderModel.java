@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.detection.AnomalyModel;
+import io.fraudlake.detection.DetectorChecks;
 import io.fraudlake.iforest.IsolationForestParams;
 import java.io.IOException;
 import java.util.Arrays;
@@ -152,7 +153,7 @@ public final class AutoencoderModel extends Model<AutoencoderModel>
   }
 
   public AutoencoderModel setThreshold(double value) {
-    set(threshold, Autoencoder.checkThreshold(value));
+    set(threshold, DetectorChecks.threshold("Autoencoder", value));
     return this;
   }
 

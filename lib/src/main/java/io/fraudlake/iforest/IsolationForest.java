@@ -1,6 +1,7 @@
 package io.fraudlake.iforest;
 
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.detection.DetectorChecks;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
@@ -132,12 +133,12 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
   }
 
   public IsolationForest setNumTrees(int value) {
-    set(numTrees, checkNumTrees(value));
+    set(numTrees, DetectorChecks.atLeast("IsolationForest", "numTrees", 1, value));
     return this;
   }
 
   public IsolationForest setMaxSamples(int value) {
-    set(maxSamples, checkMaxSamples(value));
+    set(maxSamples, DetectorChecks.atLeast("IsolationForest", "maxSamples", 2, value));
     return this;
   }
 
@@ -147,7 +148,7 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
   }
 
   public IsolationForest setContamination(double value) {
-    set(contamination, checkContamination(value));
+    set(contamination, DetectorChecks.contamination("IsolationForest", value));
     return this;
   }
 
@@ -177,7 +178,7 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
   }
 
   public IsolationForest setThreshold(double value) {
-    set(threshold, checkThreshold(value));
+    set(threshold, DetectorChecks.threshold("IsolationForest", value));
     return this;
   }
 
@@ -290,27 +291,13 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
   }
 
   private void validateParams() {
-    checkNumTrees(getNumTrees());
-    checkMaxSamples(getMaxSamples());
+    DetectorChecks.atLeast("IsolationForest", "numTrees", 1, getNumTrees());
+    DetectorChecks.atLeast("IsolationForest", "maxSamples", 2, getMaxSamples());
     checkMaxFeatures(getMaxFeatures());
-    checkContamination(getContamination());
+    DetectorChecks.contamination("IsolationForest", getContamination());
     if (hasThreshold()) {
-      checkThreshold(getThreshold());
+      DetectorChecks.threshold("IsolationForest", getThreshold());
     }
-  }
-
-  private static int checkNumTrees(int value) {
-    if (value < 1) {
-      throw new FraudLakeException("IsolationForest: numTrees must be at least 1, got " + value);
-    }
-    return value;
-  }
-
-  private static int checkMaxSamples(int value) {
-    if (value < 2) {
-      throw new FraudLakeException("IsolationForest: maxSamples must be at least 2, got " + value);
-    }
-    return value;
   }
 
   private static double checkMaxFeatures(double value) {
@@ -320,17 +307,4 @@ public final class IsolationForest extends Estimator<IsolationForestModel> imple
     return value;
   }
 
-  private static double checkContamination(double value) {
-    if (!(value > 0.0 && value <= 0.5)) {
-      throw new FraudLakeException("IsolationForest: contamination must be in (0, 0.5], got " + value);
-    }
-    return value;
-  }
-
-  static double checkThreshold(double value) {
-    if (!Double.isFinite(value)) {
-      throw new FraudLakeException("IsolationForest: threshold must be a finite number, got " + value);
-    }
-    return value;
-  }
 }

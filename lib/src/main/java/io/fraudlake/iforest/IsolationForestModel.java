@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.detection.AnomalyModel;
+import io.fraudlake.detection.DetectorChecks;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -138,7 +139,7 @@ public final class IsolationForestModel extends Model<IsolationForestModel>
   }
 
   public IsolationForestModel setThreshold(double value) {
-    set(threshold, IsolationForest.checkThreshold(value));
+    set(threshold, DetectorChecks.threshold("IsolationForest", value));
     return this;
   }
 

@@ -1,6 +1,7 @@
 package io.fraudlake.iforest.extended;
 
 import io.fraudlake.FraudLakeException;
+import io.fraudlake.detection.DetectorChecks;
 import io.fraudlake.iforest.ForestTrainer;
 import io.fraudlake.iforest.IsolationForest;
 import io.fraudlake.iforest.IsolationForestModel;
@@ -129,17 +130,17 @@ public final class ExtendedIsolationForest extends Estimator<ExtendedIsolationFo
   }
 
   public ExtendedIsolationForest setNumTrees(int value) {
-    set(numTrees, checkNumTrees(value));
+    set(numTrees, DetectorChecks.atLeast(NAME, "numTrees", 1, value));
     return this;
   }
 
   public ExtendedIsolationForest setMaxSamples(int value) {
-    set(maxSamples, checkMaxSamples(value));
+    set(maxSamples, DetectorChecks.atLeast(NAME, "maxSamples", 2, value));
     return this;
   }
 
   public ExtendedIsolationForest setContamination(double value) {
-    set(contamination, checkContamination(value));
+    set(contamination, DetectorChecks.contamination(NAME, value));
     return this;
   }
 
@@ -181,7 +182,7 @@ public final class ExtendedIsolationForest extends Estimator<ExtendedIsolationFo
   }
 
   public ExtendedIsolationForest setThreshold(double value) {
-    set(threshold, checkThreshold(value));
+    set(threshold, DetectorChecks.threshold(NAME, value));
     return this;
   }
 
@@ -283,36 +284,15 @@ public final class ExtendedIsolationForest extends Estimator<ExtendedIsolationFo
   }
 
   private void validateParams() {
-    checkNumTrees(getNumTrees());
-    checkMaxSamples(getMaxSamples());
-    checkContamination(getContamination());
+    DetectorChecks.atLeast(NAME, "numTrees", 1, getNumTrees());
+    DetectorChecks.atLeast(NAME, "maxSamples", 2, getMaxSamples());
+    DetectorChecks.contamination(NAME, getContamination());
     if (hasExtensionLevel()) {
       checkExtensionLevel(getExtensionLevel());
     }
     if (hasThreshold()) {
-      checkThreshold(getThreshold());
+      DetectorChecks.threshold(NAME, getThreshold());
     }
-  }
-
-  private static int checkNumTrees(int value) {
-    if (value < 1) {
-      throw new FraudLakeException(NAME + ": numTrees must be at least 1, got " + value);
-    }
-    return value;
-  }
-
-  private static int checkMaxSamples(int value) {
-    if (value < 2) {
-      throw new FraudLakeException(NAME + ": maxSamples must be at least 2, got " + value);
-    }
-    return value;
-  }
-
-  private static double checkContamination(double value) {
-    if (!(value > 0.0 && value <= 0.5)) {
-      throw new FraudLakeException(NAME + ": contamination must be in (0, 0.5], got " + value);
-    }
-    return value;
   }
 
   private static int checkExtensionLevel(int value) {
@@ -322,10 +302,4 @@ public final class ExtendedIsolationForest extends Estimator<ExtendedIsolationFo
     return value;
   }
 
-  static double checkThreshold(double value) {
-    if (!Double.isFinite(value)) {
-      throw new FraudLakeException(NAME + ": threshold must be a finite number, got " + value);
-    }
-    return value;
-  }
 }

@@ -2,6 +2,7 @@ package io.fraudlake.iforest.extended;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.detection.AnomalyModel;
+import io.fraudlake.detection.DetectorChecks;
 import io.fraudlake.iforest.ForestPartitionScorer;
 import io.fraudlake.iforest.IsolationForestModel;
 import io.fraudlake.iforest.IsolationForestParams;
@@ -119,7 +120,7 @@ public final class ExtendedIsolationForestModel extends Model<ExtendedIsolationF
   }
 
   public ExtendedIsolationForestModel setThreshold(double value) {
-    set(threshold, ExtendedIsolationForest.checkThreshold(value));
+    set(threshold, DetectorChecks.threshold("ExtendedIsolationForest", value));
     return this;
   }
 
