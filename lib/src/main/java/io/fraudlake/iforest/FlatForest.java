@@ -11,7 +11,7 @@ import java.util.Arrays;
  * <p>Immutable and thread-safe: scoring allocates nothing per row. Plain Java on purpose, usable
  * outside Spark; Spark ships the arrays (see {@link ForestArrays}), never this object.
  */
-public final class FlatForest {
+public final class FlatForest implements ForestScoreFunction.RowScorer {
   /** Rows per block of the bulk scorer: 64 rows of a few features fit in L1 beside one tree. */
   static final int BLOCK_ROWS = 64;
 
@@ -50,6 +50,7 @@ public final class FlatForest {
     return roots.length;
   }
 
+  @Override
   public int numFeatures() {
     return arrays.numFeatures;
   }
@@ -65,6 +66,7 @@ public final class FlatForest {
    * <p>Four trees are walked side by side, each for the height of the tallest of the four (a leaf
    * stays put), so the CPU overlaps four independent chains of loads.
    */
+  @Override
   public double score(double[] features) {
     checkWidth(features);
     double total = 0.0;

@@ -227,7 +227,8 @@ public final class IsolationForestModel extends Model<IsolationForestModel>
   }
 
   private Column scoreColumn(SparkSession spark) {
-    UserDefinedFunction score = functions.udf(new ForestScoreFunction(broadcastForest(spark), getFeaturesCol()),
+    UserDefinedFunction score = functions.udf(
+        new ForestScoreFunction<>("IsolationForestModel", broadcastForest(spark), FlatForest::new, getFeaturesCol()),
         DataTypes.DoubleType);
     return score.apply(functions.col(quoted(getFeaturesCol())));
   }

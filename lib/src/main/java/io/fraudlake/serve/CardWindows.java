@@ -120,8 +120,9 @@ public final class CardWindows {
         evict(card, watermark - windowMicros);
       }
       List<Held> fresh = new ArrayList<>(indices.size());
-      for (int i : indices) {
-        CleanEventParser.Event event = events.get(i);
+      boolean[] firstCopy = new boolean[indices.size()];
+      for (int k = 0; k < indices.size(); k++) {
+        CleanEventParser.Event event = events.get(indices.get(k));
         if (!card.byId.containsKey(event.transactionId())) {
           Held held = new Held(event);
           int at = Collections.binarySearch(card.events, held, WindowFeatures.CANONICAL_ORDER);
@@ -129,27 +130,18 @@ public final class CardWindows {
           card.byId.put(event.transactionId(), held);
           eventsHeld.incrementAndGet();
           fresh.add(held);
+          firstCopy[k] = true;
         }
       }
       for (Held held : fresh) {
         held.answer = answer(card, held, held.micros() < watermark, model, scratch);
       }
-      for (int i : indices) {
-        Held held = card.byId.get(events.get(i).transactionId());
-        boolean duplicate = !fresh.contains(held) || firstIndexOf(held, indices, events) != i;
-        out[i] = new Admitted(held.answer, duplicate);
+      for (int k = 0; k < indices.size(); k++) {
+        int i = indices.get(k);
+        out[i] = new Admitted(card.byId.get(events.get(i).transactionId()).answer, !firstCopy[k]);
       }
       return true;
     }
-  }
-
-  private static int firstIndexOf(Held held, List<Integer> indices, List<CleanEventParser.Event> events) {
-    for (int i : indices) {
-      if (events.get(i).transactionId().equals(held.id())) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   private Answer answer(Card card, Held held, boolean late, ServedModel model, double[] scratch) {

@@ -114,9 +114,8 @@ public final class OnlineScorer {
    * length 8.
    */
   public double score(FeatureValues features, double[] scratch) {
-    double[] canonical = features.toArray();
     for (int i = 0; i < featurePositions.length; i++) {
-      double x = canonical[featurePositions[i]];
+      double x = features.get(featurePositions[i]);
       x = shift == null ? x : x - shift[i];
       scratch[i] = scale == null ? x : x * scale[i];
     }

@@ -4,6 +4,7 @@ import io.fraudlake.FraudLakeException;
 import io.fraudlake.detection.AnomalyModel;
 import io.fraudlake.detection.DetectorChecks;
 import io.fraudlake.iforest.ForestPartitionScorer;
+import io.fraudlake.iforest.ForestScoreFunction;
 import io.fraudlake.iforest.IsolationForestModel;
 import io.fraudlake.iforest.IsolationForestParams;
 import org.apache.spark.api.java.JavaRDD;
@@ -164,7 +165,7 @@ public final class ExtendedIsolationForestModel extends Model<ExtendedIsolationF
     String features = quoted(getFeaturesCol());
     if (dataset.isStreaming()) {
       Dataset<Row> scored = dataset.withColumn(getScoreCol(), functions.udf(
-          new ExtendedScoreFunction(broadcastForest(spark), getFeaturesCol()), DataTypes.DoubleType)
+          new ForestScoreFunction<>(NAME, broadcastForest(spark), FlatExtendedForest::new, getFeaturesCol()), DataTypes.DoubleType)
           .apply(functions.col(features)));
       return scored.withColumn(getPredictionCol(), functions.col(quoted(getScoreCol())).geq(threshold()));
     }

@@ -1,6 +1,7 @@
 package io.fraudlake.iforest.extended;
 
 import io.fraudlake.iforest.ForestPartitionScorer;
+import io.fraudlake.iforest.ForestScoreFunction;
 import io.fraudlake.iforest.PathLength;
 import java.util.Arrays;
 
@@ -12,7 +13,7 @@ import java.util.Arrays;
  *
  * <p>Immutable and thread-safe; scoring a row allocates nothing. Plain Java, usable outside Spark.
  */
-public final class FlatExtendedForest {
+public final class FlatExtendedForest implements ForestScoreFunction.RowScorer {
   private final ExtendedForestArrays arrays;
   private final int numFeatures;
   private final int stride;
@@ -47,6 +48,7 @@ public final class FlatExtendedForest {
     return roots.length;
   }
 
+  @Override
   public int numFeatures() {
     return numFeatures;
   }
@@ -86,6 +88,7 @@ public final class FlatExtendedForest {
    * <p>A row's walk stops at its leaf: a step costs a dot product here, not one comparison as in the
    * standard forest, so the steps saved outweigh the branch.
    */
+  @Override
   public double score(double[] features) {
     checkRow(features);
     double total = 0.0;
