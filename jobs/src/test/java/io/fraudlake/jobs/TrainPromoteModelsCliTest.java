@@ -75,6 +75,19 @@ class TrainPromoteModelsCliTest {
 
   @Test
   @Order(3)
+  void aTableWrittenByScoreBatchOutputIsQueryableByName() {
+    CliRun.Outcome scored = CliRun.run(home, "score", "--batch", "--input", "silver_transactions_base", "--output", "scored_for_review");
+    assertEquals(0, scored.exit(), scored.err());
+
+    CliRun.Outcome query = CliRun.run(home, "sql", "--format", "csv", "--query",
+        "SELECT count(*) AS n, count(DISTINCT TransactionID) AS ids FROM scored_for_review");
+    assertEquals(0, query.exit(), query.err());
+    long silverRows = SharedSpark.lakehouse(FraudLakeConfig.defaults(home)).read("silver_transactions_base").count();
+    assertTrue(query.out().contains(silverRows + "," + silverRows), "every silver row scored once:\n" + query.out());
+  }
+
+  @Test
+  @Order(4)
   void promoteRefusesBelowTheMinimumThenPromotes() {
     CliRun.Outcome refused = CliRun.run(home, "promote", "--from", "challenger", "--to", "prod", "--min-roc-auc", "0.999");
     assertOneLineError(refused, "promote", "promotion refused: challenger v2 ROC-AUC 0.");
@@ -90,7 +103,7 @@ class TrainPromoteModelsCliTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void badInputIsAOneLineError() {
     assertOneLineError(CliRun.run(home, "train", "--trees", "0"), "train", "the number of trees must be at least 1");
     assertOneLineError(CliRun.run(home, "train", "--train-until", "yesterday"), "train", "cannot read 'yesterday' as a time");
@@ -102,7 +115,7 @@ class TrainPromoteModelsCliTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void compareRegistersTheBestAsChallenger() {
     CliRun.Outcome compared = CliRun.run(home, "compare", "--metric", "roc_auc", "--set", "model.trees=30",
         "--set", "model.samples-per-tree=128");
