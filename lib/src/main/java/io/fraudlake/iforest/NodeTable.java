@@ -46,7 +46,7 @@ import org.apache.spark.sql.types.StructType;
  * <p>The file is the one Spark's DataFrame writer made of the same columns (non-nullable int,
  * double and array&lt;double&gt; columns as required INT32, DOUBLE and a three-level LIST, Spark's
  * schema in the footer), so {@code spark.read.parquet} reads it and {@link #read} reads the files
- * Spark wrote for models saved before: every {@code part-} file of the folder, in any row order.
+ * Spark wrote for models saved before: every data file of the folder, rows in any order.
  */
 public final class NodeTable {
   /** The footer key Spark reads its own schema from; with it, Spark sees exactly the types it wrote before. */
