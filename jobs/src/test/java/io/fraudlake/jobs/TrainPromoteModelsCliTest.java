@@ -137,7 +137,7 @@ class TrainPromoteModelsCliTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void requireQualityRegistersNothingBelowAFloorAndPassesTheDefaultFloors() {
     // Version 3 is the latest (compare): a refused model must not become version 4.
     CliRun.Outcome refused = CliRun.run(home, "train", "--require-quality", "--set", "model.quality.min-pr-auc=0.99");
