@@ -28,7 +28,7 @@ final class BronzeCommand extends FraudLakeCommand {
       } else {
         StreamingQuery query = job.start(BronzeJob.processingTrigger(context.config().duration("bronze.trigger")));
         System.out.println("bronze: watching " + context.config().landingDir() + " (Ctrl-C stops)");
-        Streams.stopOnShutdown(query, () -> System.out.println(summary(job.stats(), started)));
+        Streams.stopOnSignal(query);
         Lakehouse.awaitTermination(query);
       }
     }

@@ -1,5 +1,6 @@
 package io.fraudlake.jobs;
 
+import io.fraudlake.config.ConfigFileLocator;
 import io.fraudlake.config.FraudLakeConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -13,7 +14,9 @@ import picocli.CommandLine.Option;
 public final class GlobalOptions {
   private static volatile boolean verbose;
 
-  @Option(names = "--conf", paramLabel = "FILE", description = "Configuration file (default: conf/local.conf).")
+  @Option(names = "--conf", paramLabel = "FILE",
+      description = "Configuration file: a path, or the name of a file shipped with spark-submit --files "
+          + "(default: conf/local.conf under ./fraudlake, the defaults built into the jar elsewhere).")
   Path conf;
 
   @Option(names = "--home", paramLabel = "DIR",
@@ -34,10 +37,15 @@ public final class GlobalOptions {
     return verbose;
   }
 
-  /** The project root the launcher passes; relative defaults resolve against it. */
+  /** The project root the launcher passes, else the current folder; relative defaults resolve against it. */
   static Path projectRoot() {
-    String root = System.getProperty("fraudlake.root");
+    String root = launcherRoot();
     return Path.of(root == null ? "." : root).toAbsolutePath().normalize();
+  }
+
+  /** Set only by ./fraudlake: spark-submit, a cluster's driver and a Databricks task run without it. */
+  private static String launcherRoot() {
+    return System.getProperty("fraudlake.root");
   }
 
   public FraudLakeConfig config() {
@@ -51,10 +59,16 @@ public final class GlobalOptions {
 
   /** As {@link #config(Map)}, with the runtime folder at {@code homeDir} instead of --home. */
   public FraudLakeConfig config(Map<String, String> implied, Path homeDir) {
-    Path confFile = conf != null ? conf : projectRoot().resolve("conf/local.conf");
     Map<String, String> merged = new LinkedHashMap<>(implied);
     merged.putAll(overrides);
-    return FraudLakeConfig.load(confFile, homeDir, merged);
+    if (conf != null) {
+      return FraudLakeConfig.load(ConfigFileLocator.forThisJvm().locate(conf), homeDir, merged);
+    }
+    if (launcherRoot() != null) {
+      return FraudLakeConfig.load(projectRoot().resolve("conf/local.conf"), homeDir, merged);
+    }
+    // local.conf tunes a laptop's file system; wherever else the jar runs, only its built-in defaults apply.
+    return FraudLakeConfig.defaults(homeDir, merged);
   }
 
   /** The runtime folder: --home, else $FRAUDLAKE_HOME, else data/ in the project. */

@@ -59,7 +59,7 @@ final class RunCommand extends FraudLakeCommand {
         try (StreamProgress progress = StreamProgress.attach(context.spark(), LivePipeline.QUERY_NAME, System.out);
              LivePipeline pipeline = LivePipeline.start(lakehouse, model, status)) {
           System.out.println("run: watching " + context.config().landingDir() + " → fraud_predictions (Ctrl-C stops)");
-          Streams.onShutdown(pipeline::close);
+          Streams.onStopSignal(Streams.AFTER_BATCH, pipeline::close);
           pipeline.awaitTermination();
         } finally {
           status.finish();

@@ -84,6 +84,7 @@ final class ScoreCommand extends FraudLakeCommand {
           ScoringStream.reset(lakehouse);
         }
         StreamingQuery query = new ScoringStream(lakehouse, model, status).start(once);
+        Streams.stopOnSignal(query);
         ScoringStream.await(query, status);
         System.out.printf("score: %d rows in %d batches, %d anomalies, into %s%n",
             status.rows(), status.batches(), status.anomalies(), lakehouse.qualifiedName(Tables.GOLD));

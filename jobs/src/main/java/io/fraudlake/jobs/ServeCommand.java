@@ -34,7 +34,7 @@ final class ServeCommand extends FraudLakeCommand {
     ServeServer server = ServeServer.start(settings,
         modelChoice.source(context.config()));
     CountDownLatch stopped = new CountDownLatch(1);
-    Streams.onShutdown(() -> {
+    Streams.onStopSignal("once the requests in flight are answered", () -> {
       server.close();
       stopped.countDown();
     });

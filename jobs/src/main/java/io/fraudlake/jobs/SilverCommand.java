@@ -44,7 +44,7 @@ final class SilverCommand extends FraudLakeCommand {
           StreamingQuery query = job.start(org.apache.spark.sql.streaming.Trigger.ProcessingTime(
               context.config().duration("silver.trigger").toMillis()));
           System.out.println("silver: following bronze_transactions (Ctrl-C stops)");
-          Streams.stopOnShutdown(query, () -> System.out.println(job.stats().summary(true) + elapsed(started)));
+          Streams.stopOnSignal(query);
           Lakehouse.awaitTermination(query);
         }
       }

@@ -4,6 +4,7 @@ import io.fraudlake.registry.ModelRegistries;
 import io.fraudlake.registry.ModelRegistry;
 import io.fraudlake.scoring.ModelSources;
 import io.fraudlake.training.Progress;
+import io.fraudlake.training.QualityFloors;
 import io.fraudlake.training.TimeSplit;
 import io.fraudlake.training.TrainingJob;
 import io.fraudlake.training.TrainingResult;
@@ -62,6 +63,12 @@ final class TrainCommand extends FraudLakeCommand {
       description = "Alias for the new version (default: ${DEFAULT-VALUE}).")
   String alias;
 
+  @Option(names = "--require-quality",
+      description = "Register the model only if its held-out ROC-AUC and PR-AUC reach model.quality.min-roc-auc and "
+          + "model.quality.min-pr-auc; below either floor nothing is registered and the command exits 1 "
+          + "(default: model.quality.enforce, false).")
+  boolean requireQuality;
+
   @Override
   int run(JobContext context) {
     Map<String, String> overrides = new LinkedHashMap<>();
@@ -73,6 +80,9 @@ final class TrainCommand extends FraudLakeCommand {
     put(overrides, "model.seed", seed);
     put(overrides, "model.bootstrap", bootstrap);
     put(overrides, "model.train-fraction", trainFraction);
+    if (requireQuality) {
+      overrides.put(QualityFloors.ENFORCE_KEY, "true");
+    }
     if (trainUntil != null && trainFraction != null) {
       throw new IllegalArgumentException("use either --train-fraction or --train-until, not both");
     }

@@ -26,6 +26,11 @@ final class CliRun {
     all.addAll(List.of("--conf", CONF, "--home", home.toString(),
         "--set", "spark.stop-on-exit=false", "--set", "spark.console-progress=false",
         "--set", "spark.shuffle-partitions=2"));
+    return exactly(all.toArray(String[]::new));
+  }
+
+  /** Runs {@code args} as they are: no configuration file, runtime folder or settings added. */
+  static Outcome exactly(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -33,7 +38,7 @@ final class CliRun {
     try {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.run(all.toArray(String[]::new));
+      int exit = Main.run(args);
       return new Outcome(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);

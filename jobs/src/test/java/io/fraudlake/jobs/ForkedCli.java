@@ -1,6 +1,7 @@
 package io.fraudlake.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fraudlake.spark.Lakehouse;
@@ -48,6 +49,21 @@ final class ForkedCli {
     builder.environment().remove("MLFLOW_TRACKING_URI");
     builder.environment().putAll(env);
     return builder.start();
+  }
+
+  /**
+   * Sends {@code signal} (TERM as kill and cluster managers do, INT as Ctrl-C does) and checks that
+   * the command stops as a user expects: after its current batch, exit 0, no stack trace.
+   */
+  static void stopWith(String signal, Process process, Path log) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+    assertEquals(0, kill.waitFor(), "kill -" + signal);
+    assertTrue(process.waitFor(90, TimeUnit.SECONDS), "stops on SIG" + signal + ":\n" + Files.readString(log));
+    String output = Files.readString(log);
+    assertEquals(0, process.exitValue(), "exit 0 on SIG" + signal + ":\n" + output);
+    int received = output.indexOf("SIG" + signal + " received, stopping ");
+    assertTrue(received >= 0, "the stop is announced:\n" + output);
+    assertFalse(output.substring(received).contains("Exception"), "no stack trace on SIG" + signal + ":\n" + output);
   }
 
   /** Commits in a table's log (0 before it exists; creating it is commit 0). */

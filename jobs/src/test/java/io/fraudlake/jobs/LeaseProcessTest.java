@@ -85,13 +85,13 @@ class LeaseProcessTest {
     while (lakehouse.read(Tables.GOLD).count() < expected && restart.isAlive() && System.nanoTime() < deadline) {
       Thread.sleep(500);
     }
-    restart.destroy();
-    assertTrue(restart.waitFor(60, TimeUnit.SECONDS), "stops on SIGTERM:\n" + Files.readString(log3));
+    // As Ctrl-C does.
+    ForkedCli.stopWith("INT", restart, log3);
     String restartLog = Files.readString(log3);
     assertTrue(restartLog.contains("took over the lease on checkpoint " + checkpoints.resolve("run") + " from " + "run with pid "
         + first.pid()), restartLog);
     assertTrue(restartLog.contains("(pid " + first.pid() + " on this host) is no longer running"), restartLog);
-    LEASES.forEach(lease -> assertFalse(Files.exists(checkpoints.resolve(lease)), lease + " released on SIGTERM:\n" + restartLog));
+    LEASES.forEach(lease -> assertFalse(Files.exists(checkpoints.resolve(lease)), lease + " released on SIGINT:\n" + restartLog));
 
     assertEquals((long) FILES * RunProcessTest.EVENTS_PER_FILE, lakehouse.read(Tables.BRONZE).count(), "every landed line in bronze once");
     assertEquals(expected, lakehouse.read(Tables.SILVER).count(), "silver:\n" + restartLog);

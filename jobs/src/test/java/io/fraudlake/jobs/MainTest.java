@@ -43,6 +43,22 @@ class MainTest {
   }
 
   @Test
+  void withoutConfOutsideTheLauncherTheJarsDefaultsApplyAndAMissingConfNamesWhereItLooked() throws IOException {
+    Path home = home();
+    // The test JVM, like spark-submit, runs without the launcher's fraudlake.root and with a working
+    // folder that holds no conf/local.conf.
+    CliRun.Outcome defaults = CliRun.exactly("generate", "--rows", "200", "--files", "1", "--home", home.toString());
+    assertEquals(0, defaults.exit(), defaults.err());
+    try (Stream<Path> files = Files.list(home.resolve("landing"))) {
+      assertEquals(1, files.count());
+    }
+
+    CliRun.Outcome missing = CliRun.exactly("generate", "--rows", "10", "--home", home.toString(), "--conf", "nowhere.conf");
+    assertOneLineError(missing, 1, "fraudlake generate: error: configuration file not found: nowhere.conf (looked for "
+        + Path.of("nowhere.conf").toAbsolutePath());
+  }
+
+  @Test
   void everyOptionIsDescribedInHelp() throws IOException {
     CliRun.Outcome help = CliRun.run(home(), "generate", "--help");
     assertEquals(0, help.exit());

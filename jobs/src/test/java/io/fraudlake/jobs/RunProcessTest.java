@@ -68,8 +68,7 @@ class RunProcessTest {
     }
     // A stream that kept going would add more than expected: give it a moment, then stop it as Ctrl-C does.
     Thread.sleep(2_000);
-    second.destroy();
-    assertTrue(second.waitFor(60, TimeUnit.SECONDS), "stops on SIGTERM:\n" + Files.readString(log2));
+    ForkedCli.stopWith("TERM", second, log2);
 
     assertEquals((long) FILES * EVENTS_PER_FILE, lakehouse.read(Tables.BRONZE).count(), "every landed line in bronze once");
     Dataset<Row> silver = lakehouse.read(Tables.SILVER);

@@ -47,8 +47,7 @@ class ServeProcessTest {
       assertEquals(200, answer.statusCode(), answer.body());
       assertTrue(answer.body().contains("\"txn_count_5min\":1"), answer.body());
 
-      serve.destroy();
-      assertTrue(serve.waitFor(60, TimeUnit.SECONDS), "stops on SIGTERM");
+      ForkedCli.stopWith("TERM", serve, log);
       String output = Files.readString(log);
       assertTrue(output.contains("serve: stopped"), output);
       assertFalse(output.contains("Exception"), "no stack trace on SIGTERM:\n" + output);

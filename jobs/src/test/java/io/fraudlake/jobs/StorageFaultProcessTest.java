@@ -85,8 +85,7 @@ class StorageFaultProcessTest {
       Thread.sleep(500);
     }
     Thread.sleep(2_000);
-    last.destroy();
-    assertTrue(last.waitFor(60, TimeUnit.SECONDS), "stops on SIGTERM:\n" + Files.readString(log));
+    ForkedCli.stopWith("TERM", last, log);
 
     assertEquals((long) files * RunProcessTest.EVENTS_PER_FILE, lakehouse.read(Tables.BRONZE).count(),
         "every landed line in bronze once");

@@ -1,17 +1,24 @@
 package io.fraudlake.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fraudlake.config.FraudLakeConfig;
+import io.fraudlake.registry.LocalModelRegistry;
+import io.fraudlake.registry.RunInfo;
+import io.fraudlake.registry.RunStatus;
 import io.fraudlake.testing.SharedSpark;
 import io.fraudlake.training.GeneratedSilver;
+import io.fraudlake.training.TrainingJob;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -75,6 +82,19 @@ class TrainPromoteModelsCliTest {
 
   @Test
   @Order(3)
+  void aTableWrittenByScoreBatchOutputIsQueryableByName() {
+    CliRun.Outcome scored = CliRun.run(home, "score", "--batch", "--input", "silver_transactions_base", "--output", "scored_for_review");
+    assertEquals(0, scored.exit(), scored.err());
+
+    CliRun.Outcome query = CliRun.run(home, "sql", "--format", "csv", "--query",
+        "SELECT count(*) AS n, count(DISTINCT TransactionID) AS ids FROM scored_for_review");
+    assertEquals(0, query.exit(), query.err());
+    long silverRows = SharedSpark.lakehouse(FraudLakeConfig.defaults(home)).read("silver_transactions_base").count();
+    assertTrue(query.out().contains(silverRows + "," + silverRows), "every silver row scored once:\n" + query.out());
+  }
+
+  @Test
+  @Order(4)
   void promoteRefusesBelowTheMinimumThenPromotes() {
     CliRun.Outcome refused = CliRun.run(home, "promote", "--from", "challenger", "--to", "prod", "--min-roc-auc", "0.999");
     assertOneLineError(refused, "promote", "promotion refused: challenger v2 ROC-AUC 0.");
@@ -90,7 +110,7 @@ class TrainPromoteModelsCliTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void badInputIsAOneLineError() {
     assertOneLineError(CliRun.run(home, "train", "--trees", "0"), "train", "the number of trees must be at least 1");
     assertOneLineError(CliRun.run(home, "train", "--train-until", "yesterday"), "train", "cannot read 'yesterday' as a time");
@@ -102,7 +122,7 @@ class TrainPromoteModelsCliTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void compareRegistersTheBestAsChallenger() {
     CliRun.Outcome compared = CliRun.run(home, "compare", "--metric", "roc_auc", "--set", "model.trees=30",
         "--set", "model.samples-per-tree=128");
@@ -114,5 +134,32 @@ class TrainPromoteModelsCliTest {
     CliRun.Outcome show = CliRun.run(home, "models", "show", "models:/fraud_isolation_forest@challenger");
     assertTrue(show.out().contains("models:/fraud_isolation_forest@challenger = models:/fraud_isolation_forest/3"), show.out());
     assertTrue(show.out().contains("algorithm"), show.out());
+  }
+
+  @Test
+  @Order(7)
+  void requireQualityRegistersNothingBelowAFloorAndPassesTheDefaultFloors() {
+    // Version 3 is the latest (compare): a refused model must not become version 4.
+    CliRun.Outcome refused = CliRun.run(home, "train", "--require-quality", "--set", "model.quality.min-pr-auc=0.99");
+    assertOneLineError(refused, "train", "model quality below the floor: pr_auc 0.");
+    assertTrue(refused.err().contains(" < 0.9900 (model.quality.min-pr-auc); fraud_isolation_forest was not registered"),
+        refused.err());
+    assertFalse(refused.err().contains("roc_auc"), "only the metric below its floor is named: " + refused.err());
+    assertEquals(1, CliRun.run(home, "models", "show", "models:/fraud_isolation_forest/4").exit(), "no version 4");
+
+    Matcher run = Pattern.compile("\\(run (\\w+) keeps the metrics\\)").matcher(refused.err());
+    assertTrue(run.find(), refused.err());
+    try (LocalModelRegistry registry = new LocalModelRegistry(FraudLakeConfig.defaults(home))) {
+      RunInfo info = registry.getRun(run.group(1));
+      assertEquals(RunStatus.FAILED, info.status());
+      assertTrue(info.metrics().containsKey("pr_auc"), "the refused run keeps its metrics");
+      assertTrue(info.tags().get(TrainingJob.QUALITY_TAG).startsWith("below: pr_auc"), String.valueOf(info.tags()));
+    }
+
+    // The default floors (model.quality) with the default model, as CI's model-quality stage runs it.
+    CliRun.Outcome passed = CliRun.run(home, "train", "--require-quality");
+    assertEquals(0, passed.exit(), passed.err());
+    assertTrue(passed.out().contains("quality floors reached: roc_auc 0."), passed.out());
+    assertTrue(passed.out().contains("Registered fraud_isolation_forest version 4  @challenger"), passed.out());
   }
 }

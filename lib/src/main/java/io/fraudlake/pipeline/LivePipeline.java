@@ -18,7 +18,9 @@ import io.fraudlake.silver.SilverJob;
 import io.fraudlake.silver.SilverState;
 import io.fraudlake.spark.Feeders;
 import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.QueryStop;
 import io.fraudlake.spark.Tables;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -53,6 +55,7 @@ public final class LivePipeline implements AutoCloseable {
   public static final List<String> LEASED_CHECKPOINTS =
       List.of(QUERY_NAME, BronzeJob.QUERY_NAME, SilverJob.QUERY_NAME, ScoringStream.QUERY_NAME);
   private static final Logger LOG = LoggerFactory.getLogger(LivePipeline.class);
+  private static final Duration STOP_PATIENCE = Duration.ofMinutes(1);
 
   private final List<StreamingQuery> queries = new ArrayList<>();
 
@@ -133,17 +136,14 @@ public final class LivePipeline implements AutoCloseable {
     close();
   }
 
-  /** Stops the stream; a batch stopped midway is replayed from the checkpoint on the next start. */
+  /**
+   * Stops the stream once its current batch is committed (waiting at most a minute; a batch stopped
+   * midway is replayed from the checkpoint on the next start).
+   */
   @Override
   public void close() {
     for (StreamingQuery query : queries) {
-      if (query.isActive()) {
-        try {
-          query.stop();
-        } catch (TimeoutException e) {
-          LOG.warn("stream {} did not stop in time: {}", query.name(), e.getMessage());
-        }
-      }
+      QueryStop.afterCurrentBatch(query, STOP_PATIENCE);
     }
   }
 }

@@ -3,8 +3,12 @@ package io.fraudlake.spark;
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.config.FraudLakeConfig;
 import io.delta.tables.DeltaTable;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -19,6 +23,7 @@ import org.apache.spark.sql.streaming.StreamingQueryException;
  * tables by their contract names ({@link Tables}) and never build paths themselves.
  */
 public final class Lakehouse {
+  private static final java.util.regex.Pattern SQL_TABLE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_]+");
   private final SparkSession spark;
   private final FraudLakeConfig config;
   private final boolean catalogMode;
@@ -174,21 +179,42 @@ public final class Lakehouse {
   }
 
   /**
-   * Makes the contract table names usable in SQL. In path mode each existing Delta folder is
-   * registered in the session catalog, so {@code SELECT ... FROM silver_transactions_base},
+   * Makes the tables usable in SQL by name. In path mode every Delta folder under the lakehouse is
+   * registered in the session catalog (the contract tables and any other a job wrote, such as
+   * {@code score --batch --output NAME}), so {@code SELECT ... FROM silver_transactions_base},
    * {@code DESCRIBE HISTORY fraud_predictions} and time travel work as on a real catalog.
    */
   public List<String> registerTables() {
     if (catalogMode) {
       return Tables.ALL.stream().filter(this::exists).toList();
     }
-    return Tables.ALL.stream()
-        .filter(this::exists)
-        .peek(table -> {
-          spark.sql("DROP TABLE IF EXISTS " + table);
-          spark.sql("CREATE TABLE " + table + " USING delta LOCATION '" + path(table).toUri() + "'");
-        })
-        .toList();
+    List<String> tables = pathModeTables();
+    for (String table : tables) {
+      spark.sql("DROP TABLE IF EXISTS " + table);
+      spark.sql("CREATE TABLE " + table + " USING delta LOCATION '" + path(table).toUri().toString().replace("'", "\\'") + "'");
+    }
+    return tables;
+  }
+
+  /** The Delta folders under the lakehouse: the contract tables first, then the others by name. */
+  private List<String> pathModeTables() {
+    List<String> tables = new ArrayList<>(Tables.ALL.stream().filter(this::exists).toList());
+    Path dir = config.lakehouseDir();
+    if (!Files.isDirectory(dir)) {
+      return tables;
+    }
+    try (Stream<Path> folders = Files.list(dir)) {
+      folders.filter(folder -> Files.isDirectory(folder.resolve("_delta_log")))
+          .map(folder -> folder.getFileName().toString())
+          // Spark's session catalog takes letters, digits and '_' only; another folder stays readable by
+          // path (delta.`<folder>`).
+          .filter(name -> !Tables.ALL.contains(name) && SQL_TABLE_NAME.matcher(name).matches())
+          .sorted()
+          .forEach(tables::add);
+    } catch (IOException e) {
+      throw new FraudLakeException("cannot list the tables in " + dir + ": " + e.getMessage(), e);
+    }
+    return tables;
   }
 
   private void requireExists(String table) {

@@ -148,6 +148,7 @@ public final class ComparisonJob {
     registry.logMetrics(parent, metrics, 0);
     registry.logArtifacts(parent, reportDir, TrainingJob.EVALUATION_ARTIFACT);
 
+    training.requireQuality(base, best.runId(), logged.get(best.algorithm()).metrics());
     TrainingJob.Registered registered = training.register(base.modelName(), best.runId(),
         logged.get(best.algorithm()).model(), split, alias, prodAlias);
     return new Result(parent, metric, entries, best.algorithm(), registered.version().version(), registered.aliases(),

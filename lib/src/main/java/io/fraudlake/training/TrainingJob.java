@@ -44,6 +44,8 @@ public final class TrainingJob {
   public static final String MODEL_ARTIFACT = "model";
   public static final String EVALUATION_ARTIFACT = "evaluation";
   public static final String REPORT_FILE = "evaluation_report.json";
+  /** Run tag naming the quality floors a model missed (the run keeps its metrics; no version is registered). */
+  public static final String QUALITY_TAG = "fraudlake.quality_floors";
 
   /** What the model adds to its input: the signature's outputs. */
   public static final org.apache.spark.sql.types.StructType OUTPUTS = new org.apache.spark.sql.types.StructType()
@@ -106,11 +108,35 @@ public final class TrainingJob {
   private TrainingResult trainAndLog(TrainingSettings settings, String alias, String prodAlias, TimeSplit split,
       Windows windows, String experimentId, String runId) {
     LoggedModel logged = fitEvaluateAndLog(settings, split, windows, runId);
+    requireQuality(settings, runId, logged.metrics());
     Registered registered = register(settings.modelName(), runId, logged.model(), split, alias, prodAlias);
     registry.endRun(runId, RunStatus.FINISHED);
     return new TrainingResult(settings.modelName(), experimentId, runId, registered.version().version(),
         registered.aliases(), windows.train(), windows.evaluation(), logged.metrics(), logged.report().summaryLines(),
         logged.reportDir(), logged.plots(), registry.describe());
+  }
+
+  /**
+   * With the quality floors enforced, refuses a model whose held-out metrics (logged in {@code runId})
+   * fall below them: before any version exists, so there is nothing for promote or score to pick up.
+   */
+  void requireQuality(TrainingSettings settings, String runId, Map<String, Double> metrics) {
+    QualityFloors floors = settings.quality();
+    if (!floors.enforced()) {
+      return;
+    }
+    java.util.Optional<String> shortfall = floors.shortfall(metrics);
+    if (shortfall.isEmpty()) {
+      progress.line("  quality floors reached: " + floors.describe(metrics));
+      return;
+    }
+    try {
+      registry.setTags(runId, Map.of(QUALITY_TAG, "below: " + shortfall.get()));
+    } catch (RuntimeException ignored) {
+      // The refusal below is what the user needs to see; the tag only helps find the run later.
+    }
+    throw new FraudLakeException("model quality below the floor: " + shortfall.get() + "; " + settings.modelName()
+        + " was not registered (run " + runId + " keeps the metrics)");
   }
 
   /** A detector fitted, evaluated and logged into its run: what registering and comparing need of it. */

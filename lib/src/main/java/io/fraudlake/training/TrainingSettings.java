@@ -24,7 +24,8 @@ public record TrainingSettings(
     long seed,
     double trainFraction,
     Instant trainUntil,
-    int referenceBins) {
+    int referenceBins,
+    QualityFloors quality) {
 
   public TrainingSettings {
     require(!modelName.isBlank(), "model.name must not be empty");
@@ -37,6 +38,7 @@ public record TrainingSettings(
     require(trainUntil != null || (trainFraction > 0.0 && trainFraction < 1.0),
         "the train fraction must be between 0 and 1 (exclusive), not " + trainFraction);
     require(referenceBins >= 2, "model.reference-bins must be at least 2, not " + referenceBins);
+    require(quality != null, "the quality floors must be given");
   }
 
   public static TrainingSettings fromConfig(FraudLakeConfig config) {
@@ -52,19 +54,20 @@ public record TrainingSettings(
         config.longValue("model.seed"),
         config.decimal("model.train-fraction"),
         null,
-        config.integer("model.reference-bins"));
+        config.integer("model.reference-bins"),
+        QualityFloors.fromConfig(config));
   }
 
   /** Train on every row before {@code cutoff} instead of a fraction. */
   public TrainingSettings withTrainUntil(Instant cutoff) {
     return new TrainingSettings(modelName, experiment, algorithm, trees, samplesPerTree, maxFeatures, contamination,
-        bootstrap, seed, trainFraction, cutoff, referenceBins);
+        bootstrap, seed, trainFraction, cutoff, referenceBins, quality);
   }
 
   /** The same settings with another detector. */
   public TrainingSettings withAlgorithm(String name) {
     return new TrainingSettings(modelName, experiment, name, trees, samplesPerTree, maxFeatures, contamination,
-        bootstrap, seed, trainFraction, trainUntil, referenceBins);
+        bootstrap, seed, trainFraction, trainUntil, referenceBins, quality);
   }
 
   /** The run parameters, named like MLflow users name them. */
@@ -85,6 +88,10 @@ public record TrainingSettings(
     params.put("features", String.join(",", ModelFeatures.NAMES));
     params.put("scaler", "StandardScaler(withMean=true, withStd=true)");
     params.put("reference_bins", Integer.toString(referenceBins));
+    if (quality.enforced()) {
+      params.put("quality_min_roc_auc", Double.toString(quality.minRocAuc()));
+      params.put("quality_min_pr_auc", Double.toString(quality.minPrAuc()));
+    }
     return params;
   }
 

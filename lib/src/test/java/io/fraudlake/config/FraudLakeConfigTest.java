@@ -58,9 +58,23 @@ class FraudLakeConfigTest {
   @Test
   void theShippedConfigurationFilesAreValid() {
     Path projectDir = Path.of(System.getProperty("fraudlake.project.dir", "..")).toAbsolutePath();
-    for (String name : new String[] {"local.conf", "databricks.conf"}) {
+    for (String name : new String[] {"local.conf", "databricks.conf", "cluster.conf"}) {
       FraudLakeConfig config = FraudLakeConfig.load(projectDir.resolve("conf").resolve(name), dir, Map.of());
       assertEquals("fraud_isolation_forest", config.string("model.name"), name);
     }
+  }
+
+  @Test
+  void onlyTheLaptopConfigurationReplacesHadoopsFileSystems() {
+    Path projectDir = Path.of(System.getProperty("fraudlake.project.dir", "..")).toAbsolutePath();
+    FraudLakeConfig local = FraudLakeConfig.load(projectDir.resolve("conf/local.conf"), dir, Map.of());
+    assertTrue(local.stringMap("spark.conf").containsKey("spark.hadoop.fs.file.impl"));
+    for (String name : new String[] {"cluster.conf", "databricks.conf"}) {
+      FraudLakeConfig shared = FraudLakeConfig.load(projectDir.resolve("conf").resolve(name), dir, Map.of());
+      assertTrue(shared.stringMap("spark.conf").keySet().stream().noneMatch(k -> k.startsWith("spark.hadoop.fs.")),
+          name + " keeps the cluster's own file systems: " + shared.stringMap("spark.conf"));
+    }
+    assertTrue(FraudLakeConfig.defaults(dir).stringMap("spark.conf").isEmpty(),
+        "the jar's defaults, used without --conf outside ./fraudlake, change nothing of Spark's");
   }
 }

@@ -32,6 +32,20 @@ class LakehouseTest {
   }
 
   @Test
+  void everyDeltaFolderUnderTheLakehouseIsQueryableByNameInPathMode() throws java.io.IOException {
+    Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig());
+    StructType schema = new StructType().add("TransactionID", DataTypes.StringType);
+    lakehouse.append(SharedSpark.session().createDataFrame(List.of(RowFactory.create("g1")), schema), Tables.GOLD);
+    lakehouse.append(SharedSpark.session().createDataFrame(List.of(RowFactory.create("r1"), RowFactory.create("r2")), schema),
+        "review_queue");
+    lakehouse.append(SharedSpark.session().createDataFrame(List.of(RowFactory.create("x1")), schema), "not-a-sql-name");
+    java.nio.file.Files.createDirectories(lakehouse.config().lakehouseDir().resolve("not_a_table"));
+
+    assertEquals(List.of(Tables.GOLD, "review_queue"), lakehouse.registerTables());
+    assertEquals(2L, SharedSpark.session().sql("SELECT count(*) FROM review_queue").first().getLong(0));
+  }
+
+  @Test
   void tablesWrittenInTheSameMicroBatchCheckpointTheirLogsInDifferentOnes() {
     Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig(java.util.Map.of("lakehouse.checkpoint-interval", "100")));
     StructType schema = new StructType().add("TransactionID", DataTypes.StringType);
