@@ -131,6 +131,8 @@ final class StandaloneCluster implements AutoCloseable {
   private void startDaemons() throws IOException, InterruptedException {
     startDaemon("master", List.of("org.apache.spark.deploy.master.Master",
         "--host", "127.0.0.1", "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(webUiPort)));
+    // A worker that finds no master retries only after 5 to 15 s: start them once it answers.
+    awaitMaster(Duration.ofMinutes(2));
     for (int i = 1; i <= WORKERS; i++) {
       Path workDir = Files.createDirectories(dir.resolve("worker-" + i));
       startDaemon("worker-" + i, List.of("org.apache.spark.deploy.worker.Worker",
@@ -192,16 +194,33 @@ final class StandaloneCluster implements AutoCloseable {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
+  private void awaitMaster(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (masterJson() == null) {
+      assertStillRunning("the master started");
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the master's web UI does not answer after " + timeout + "\n" + tails());
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private void assertStillRunning(String during) {
+    synchronized (started) {
+      for (Started s : started) {
+        if (!s.process().isAlive()) {
+          throw new AssertionError(s.name() + " exited with " + s.process().exitValue() + " while " + during + "\n"
+              + tails());
+        }
+      }
+    }
+  }
+
   private void awaitAliveWorkers(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     int alive = -1;
     while (System.nanoTime() < deadline) {
-      for (Started s : started) {
-        if (!s.process().isAlive()) {
-          throw new AssertionError(s.name() + " exited with " + s.process().exitValue() + " while the cluster started\n"
-              + tails());
-        }
-      }
+      assertStillRunning("the workers registered");
       String json = masterJson();
       if (json != null) {
         Matcher m = ALIVE_WORKERS.matcher(json);
