@@ -101,6 +101,9 @@ class StandaloneClusterIT {
     // The same silver scored in this JVM, in local mode, with the same @prod model.
     assertScoredAsLocally(batch, batchHome, Tables.SILVER, "local_scores");
     assertScoredAsLocally(live, batchHome, live.path(Tables.SILVER).toString(), "local_scores_live");
+    try (Stream<Path> left = Files.list(cwd)) {
+      assertEquals(List.of(), left.toList(), "the jobs leave nothing in the folder they were submitted from");
+    }
     deleteTree(cwd);
     log("checked");
   }
