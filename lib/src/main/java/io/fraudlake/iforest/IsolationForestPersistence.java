@@ -74,40 +74,20 @@ final class IsolationForestPersistence {
     }
 
     private static IsolationTree[] treesFromNodes(NodeTable.Nodes nodes, int numTrees, String path) {
-      int[] nodeCounts = new int[numTrees];
-      for (int r = 0; r < nodes.size(); r++) {
-        int t = nodes.getInt(TREE, r);
-        int n = nodes.getInt(NODE, r);
-        if (t < 0 || t >= numTrees || n < 0) {
-          throw new FraudLakeException(MODEL + ": node " + n + " of tree " + t + " in a forest of " + numTrees
-              + " trees in " + path);
-        }
-        nodeCounts[t] = Math.max(nodeCounts[t], n + 1);
-      }
-      long total = 0;
+      int[] nodeCounts = nodes.nodesPerTree(TREE, NODE, numTrees, MODEL, path);
       int[][] feature = new int[numTrees][];
       double[][] split = new double[numTrees][];
       int[][] left = new int[numTrees][];
       int[][] size = new int[numTrees][];
-      boolean[][] present = new boolean[numTrees][];
       for (int t = 0; t < numTrees; t++) {
         feature[t] = new int[nodeCounts[t]];
         split[t] = new double[nodeCounts[t]];
         left[t] = new int[nodeCounts[t]];
         size[t] = new int[nodeCounts[t]];
-        present[t] = new boolean[nodeCounts[t]];
-        total += nodeCounts[t];
-      }
-      if (nodes.size() != total) {
-        throw new FraudLakeException(MODEL + ": missing or duplicate nodes in " + path);
       }
       for (int r = 0; r < nodes.size(); r++) {
         int t = nodes.getInt(TREE, r);
         int n = nodes.getInt(NODE, r);
-        if (present[t][n]) {
-          throw new FraudLakeException(MODEL + ": node " + n + " of tree " + t + " appears twice in " + path);
-        }
-        present[t][n] = true;
         feature[t][n] = nodes.getInt(FEATURE, r);
         split[t][n] = nodes.getDouble(SPLIT, r);
         left[t][n] = nodes.getInt(LEFT, r);

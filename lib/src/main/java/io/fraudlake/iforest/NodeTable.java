@@ -411,6 +411,42 @@ public final class NodeTable {
       return rows;
     }
 
+    /**
+     * The number of nodes of each of {@code numTrees} trees, after checking that the rows name every
+     * node of every tree exactly once (tree in {@code treeColumn}, node index in {@code nodeColumn}),
+     * so a reader can fill its arrays by index; a damaged file fails naming {@code model} and {@code path}.
+     */
+    public int[] nodesPerTree(int treeColumn, int nodeColumn, int numTrees, String model, String path) {
+      int[] counts = new int[numTrees];
+      for (int r = 0; r < rows; r++) {
+        int t = getInt(treeColumn, r);
+        int n = getInt(nodeColumn, r);
+        if (t < 0 || t >= numTrees || n < 0) {
+          throw new FraudLakeException(model + ": node " + n + " of tree " + t + " in a forest of " + numTrees
+              + " trees in " + path);
+        }
+        counts[t] = Math.max(counts[t], n + 1);
+      }
+      boolean[][] present = new boolean[numTrees][];
+      long total = 0;
+      for (int t = 0; t < numTrees; t++) {
+        present[t] = new boolean[counts[t]];
+        total += counts[t];
+      }
+      if (rows != total) {
+        throw new FraudLakeException(model + ": missing or duplicate nodes in " + path);
+      }
+      for (int r = 0; r < rows; r++) {
+        int t = getInt(treeColumn, r);
+        int n = getInt(nodeColumn, r);
+        if (present[t][n]) {
+          throw new FraudLakeException(model + ": node " + n + " of tree " + t + " appears twice in " + path);
+        }
+        present[t][n] = true;
+      }
+      return counts;
+    }
+
     public int getInt(int column, int row) {
       check(column, row, Type.INT);
       return ints[column][row];

@@ -82,40 +82,20 @@ final class ExtendedForestPersistence {
 
     private static ExtendedIsolationTree[] treesFromNodes(NodeTable.Nodes nodes, int numTrees, int numFeatures,
         String path) {
-      int[] nodeCounts = new int[numTrees];
-      for (int r = 0; r < nodes.size(); r++) {
-        int t = nodes.getInt(TREE, r);
-        int n = nodes.getInt(NODE, r);
-        if (t < 0 || t >= numTrees || n < 0) {
-          throw new FraudLakeException(MODEL + ": node " + n + " of tree " + t + " in a forest of " + numTrees
-              + " trees in " + path);
-        }
-        nodeCounts[t] = Math.max(nodeCounts[t], n + 1);
-      }
-      long total = 0;
+      int[] nodeCounts = nodes.nodesPerTree(TREE, NODE, numTrees, MODEL, path);
       int[][] left = new int[numTrees][];
       int[][] size = new int[numTrees][];
       double[][] offset = new double[numTrees][];
       double[][] normals = new double[numTrees][];
-      boolean[][] present = new boolean[numTrees][];
       for (int t = 0; t < numTrees; t++) {
         left[t] = new int[nodeCounts[t]];
         size[t] = new int[nodeCounts[t]];
         offset[t] = new double[nodeCounts[t]];
         normals[t] = new double[nodeCounts[t] * numFeatures];
-        present[t] = new boolean[nodeCounts[t]];
-        total += nodeCounts[t];
-      }
-      if (nodes.size() != total) {
-        throw new FraudLakeException(MODEL + ": missing or duplicate nodes in " + path);
       }
       for (int r = 0; r < nodes.size(); r++) {
         int t = nodes.getInt(TREE, r);
         int n = nodes.getInt(NODE, r);
-        if (present[t][n]) {
-          throw new FraudLakeException(MODEL + ": node " + n + " of tree " + t + " appears twice in " + path);
-        }
-        present[t][n] = true;
         left[t][n] = nodes.getInt(LEFT, r);
         size[t][n] = nodes.getInt(SIZE, r);
         offset[t][n] = nodes.getDouble(OFFSET, r);

@@ -156,7 +156,7 @@ public final class ExtendedIsolationForestModel extends Model<ExtendedIsolationF
   /**
    * Adds the score and prediction columns: a batch dataset block by block through
    * {@link ForestPartitionScorer}, a streaming one (whose plan cannot become an RDD) row by row
-   * through {@link ExtendedScoreFunction}. Both give the same scores.
+   * through {@link ForestScoreFunction}. Both give the same scores.
    */
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
