@@ -90,20 +90,8 @@ final class StandaloneCluster implements AutoCloseable {
     return "spark://127.0.0.1:" + masterPort;
   }
 
-  Path sparkHome() {
-    return sparkHome;
-  }
-
-  List<String> sparkClasspath() {
-    return sparkClasspath;
-  }
-
-  Path javaOptions() {
-    return javaOptions;
-  }
-
   /** The environment every Spark process here gets: what Spark's scripts export. */
-  Map<String, String> sparkEnvironment() {
+  private Map<String, String> sparkEnvironment() {
     return Map.of(
         "SPARK_HOME", sparkHome.toString(),
         "SPARK_SCALA_VERSION", SCALA_VERSION,
@@ -190,7 +178,7 @@ final class StandaloneCluster implements AutoCloseable {
     return start(name, line, cwd, env);
   }
 
-  String java() {
+  private static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
