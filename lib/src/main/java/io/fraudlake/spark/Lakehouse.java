@@ -6,7 +6,7 @@ import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
@@ -196,25 +196,26 @@ public final class Lakehouse {
     return tables;
   }
 
-  /** The Delta folders under the lakehouse: the contract tables first, then the others by name. */
+  /** The Delta folders under the lakehouse: the contract tables first (in their order), then the others by name. */
   private List<String> pathModeTables() {
-    List<String> tables = new ArrayList<>(Tables.ALL.stream().filter(this::exists).toList());
     Path dir = config.lakehouseDir();
     if (!Files.isDirectory(dir)) {
-      return tables;
+      return List.of();
     }
+    Comparator<String> contractFirst = Comparator.comparingInt(
+        (String name) -> Tables.ALL.contains(name) ? Tables.ALL.indexOf(name) : Tables.ALL.size())
+        .thenComparing(Comparator.naturalOrder());
     try (Stream<Path> folders = Files.list(dir)) {
-      folders.filter(folder -> Files.isDirectory(folder.resolve("_delta_log")))
+      return folders.filter(Files::isDirectory)
           .map(folder -> folder.getFileName().toString())
           // Spark's session catalog takes letters, digits and '_' only; another folder stays readable by
           // path (delta.`<folder>`).
-          .filter(name -> !Tables.ALL.contains(name) && SQL_TABLE_NAME.matcher(name).matches())
-          .sorted()
-          .forEach(tables::add);
+          .filter(name -> SQL_TABLE_NAME.matcher(name).matches() && exists(name))
+          .sorted(contractFirst)
+          .toList();
     } catch (IOException e) {
       throw new FraudLakeException("cannot list the tables in " + dir + ": " + e.getMessage(), e);
     }
-    return tables;
   }
 
   private void requireExists(String table) {
