@@ -7,15 +7,26 @@ import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.StreamProgress;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bronze", mixinStandardHelpOptions = true,
-    description = "Ingest landing JSON files into bronze_transactions; bad lines go to bronze_quarantine.")
+    description = "Ingest landing JSON lines (files in the landing folder, or records of a Kafka topic) into "
+        + "bronze_transactions; bad lines go to bronze_quarantine.")
 final class BronzeCommand extends FraudLakeCommand {
-  @Option(names = "--once", description = "Ingest the files there now, then stop (default: keep running, Ctrl-C stops).")
+  @Option(names = "--once",
+      description = "Ingest what is there now (files, or records up to the topic's end), then stop (default: keep running, Ctrl-C stops).")
   boolean once;
+
+  @Mixin SourceChoice source;
+
+  @Override
+  Map<String, String> configOverrides() {
+    return source.overrides();
+  }
 
   @Override
   int run(JobContext context) {
@@ -27,7 +38,7 @@ final class BronzeCommand extends FraudLakeCommand {
         job.runAvailableNow();
       } else {
         StreamingQuery query = job.start(BronzeJob.processingTrigger(context.config().duration("bronze.trigger")));
-        System.out.println("bronze: watching " + context.config().landingDir() + " (Ctrl-C stops)");
+        System.out.println("bronze: watching " + BronzeJob.describeSource(context.config()) + " (Ctrl-C stops)");
         Streams.stopOnSignal(query);
         Lakehouse.awaitTermination(query);
       }

@@ -26,6 +26,8 @@ final class RunCommand extends FraudLakeCommand {
 
   @Mixin ModelChoice modelChoice;
 
+  @Mixin SourceChoice source;
+
   @Option(names = "--metrics-port", paramLabel = "PORT",
       description = "Serve Prometheus metrics (GET /metrics) on this port while the stream runs; 0 = none "
           + "(default: monitoring.metrics-port, on monitoring.metrics-host).")
@@ -33,7 +35,7 @@ final class RunCommand extends FraudLakeCommand {
 
   @Override
   Map<String, String> configOverrides() {
-    Map<String, String> implied = new LinkedHashMap<>();
+    Map<String, String> implied = new LinkedHashMap<>(source.overrides());
     if (trigger != null) {
       implied.put("run.trigger", trigger);
     }
@@ -58,7 +60,7 @@ final class RunCommand extends FraudLakeCommand {
             context.config().duration("scoring.alias-check-interval"));
         try (StreamProgress progress = StreamProgress.attach(context.spark(), LivePipeline.QUERY_NAME, System.out);
              LivePipeline pipeline = LivePipeline.start(lakehouse, model, status)) {
-          System.out.println("run: watching " + context.config().landingDir() + " → fraud_predictions (Ctrl-C stops)");
+          System.out.println("run: watching " + io.fraudlake.bronze.BronzeJob.describeSource(context.config()) + " → fraud_predictions (Ctrl-C stops)");
           Streams.onStopSignal(Streams.AFTER_BATCH, pipeline::close);
           pipeline.awaitTermination();
         } finally {
