@@ -26,8 +26,9 @@ public final class KafkaLines {
   public static final String SCHEME = "kafka://";
 
   /**
-   * Client options whose values are secrets (SASL's JAAS line, SSL passwords, tokens): Spark prints a
-   * source's options in plans and errors unless their key matches this, so the session is told.
+   * Client options whose values are secrets (SASL's JAAS line, SSL passwords, tokens): Spark masks
+   * these in the source's part of a plan. Its v1 fallback relation in the same plan is printed
+   * unmasked, which is why the reference configuration steers secrets to Kafka's config providers.
    */
   static final String REDACTED_OPTIONS = "(?i)url|jaas|password|secret|token|credential";
 
