@@ -1,6 +1,8 @@
 package io.fraudlake.jobs;
 
+import io.fraudlake.FraudLakeException;
 import io.fraudlake.bronze.BronzeJob;
+import io.fraudlake.bronze.KafkaLines;
 import io.fraudlake.bronze.BronzeStats;
 import io.fraudlake.spark.JobLeases;
 import io.fraudlake.spark.Lakehouse;
@@ -34,13 +36,25 @@ final class BronzeCommand extends FraudLakeCommand {
     BronzeJob job = new BronzeJob(context.lakehouse());
     try (JobLeases leases = leaseCheckpoints(context, List.of(BronzeJob.QUERY_NAME));
          StreamProgress progress = StreamProgress.attach(context.spark(), BronzeJob.QUERY_NAME, System.out)) {
-      if (once) {
-        job.runAvailableNow();
-      } else {
-        StreamingQuery query = job.start(BronzeJob.processingTrigger(context.config().duration("bronze.trigger")));
-        System.out.println("bronze: watching " + BronzeJob.describeSource(context.config()) + " (Ctrl-C stops)");
-        Streams.stopOnSignal(query);
-        Lakehouse.awaitTermination(query);
+      for (int start = 1; ; start++) {
+        try {
+          if (once) {
+            job.runAvailableNow();
+          } else {
+            StreamingQuery query = job.start(BronzeJob.processingTrigger(context.config().duration("bronze.trigger")));
+            if (start == 1) {
+              System.out.println("bronze: watching " + BronzeJob.describeSource(context.config()) + " (Ctrl-C stops)");
+            }
+            Streams.stopOnSignal(query);
+            Lakehouse.awaitTermination(query);
+          }
+          break;
+        } catch (FraudLakeException e) {
+          if (start > 1 || !KafkaLines.isMetricsFailureAfterRestart(e)) {
+            throw e;
+          }
+          System.err.println("bronze: " + KafkaLines.RESTART_NOTE);
+        }
       }
     }
     System.out.println(summary(job.stats(), started));

@@ -49,6 +49,29 @@ public final class KafkaLines {
                 .as("source_file"));
   }
 
+  /**
+   * Whether {@code failure} is Spark 4.1's Kafka source failing in its progress metrics (SPARK-55271):
+   * it does so in the first micro-batch after a restart when that batch re-runs one a stop
+   * interrupted, after the batch has committed, so starting the query once more continues cleanly.
+   */
+  public static boolean isMetricsFailureAfterRestart(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof NullPointerException) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+          if (frame.getClassName().startsWith("org.apache.spark.sql.kafka010.KafkaMicroBatchStream")
+              && frame.getMethodName().equals("metrics")) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /** A command's note when it starts its stream again after {@link #isMetricsFailureAfterRestart}. */
+  public static final String RESTART_NOTE = "Spark's Kafka source stopped after re-running the micro-batch an earlier stop "
+      + "interrupted (SPARK-55271; the batch is committed): starting the stream again";
+
   /** Where the lines come from, for a command's first line (no option values: they may hold secrets). */
   public static String describe(FraudLakeConfig config) {
     String topic = config.string("source.kafka.topic").trim();
