@@ -1,5 +1,8 @@
 package io.fraudlake.jobs;
 
+import io.fraudlake.FraudLakeException;
+import io.fraudlake.bronze.BronzeJob;
+import io.fraudlake.bronze.KafkaLines;
 import io.fraudlake.monitoring.StreamMetrics;
 import io.fraudlake.pipeline.LivePipeline;
 import io.fraudlake.scoring.ProductionModel;
@@ -26,6 +29,8 @@ final class RunCommand extends FraudLakeCommand {
 
   @Mixin ModelChoice modelChoice;
 
+  @Mixin SourceChoice source;
+
   @Option(names = "--metrics-port", paramLabel = "PORT",
       description = "Serve Prometheus metrics (GET /metrics) on this port while the stream runs; 0 = none "
           + "(default: monitoring.metrics-port, on monitoring.metrics-host).")
@@ -33,7 +38,7 @@ final class RunCommand extends FraudLakeCommand {
 
   @Override
   Map<String, String> configOverrides() {
-    Map<String, String> implied = new LinkedHashMap<>();
+    Map<String, String> implied = new LinkedHashMap<>(source.overrides());
     if (trigger != null) {
       implied.put("run.trigger", trigger);
     }
@@ -56,11 +61,22 @@ final class RunCommand extends FraudLakeCommand {
         ProductionModel model = ProductionModel.load(
             modelChoice.source(context.config()),
             context.config().duration("scoring.alias-check-interval"));
-        try (StreamProgress progress = StreamProgress.attach(context.spark(), LivePipeline.QUERY_NAME, System.out);
-             LivePipeline pipeline = LivePipeline.start(lakehouse, model, status)) {
-          System.out.println("run: watching " + context.config().landingDir() + " → fraud_predictions (Ctrl-C stops)");
-          Streams.onStopSignal(Streams.AFTER_BATCH, pipeline::close);
-          pipeline.awaitTermination();
+        try (StreamProgress progress = StreamProgress.attach(context.spark(), LivePipeline.QUERY_NAME, System.out)) {
+          for (int start = 1; ; start++) {
+            try (LivePipeline pipeline = LivePipeline.start(lakehouse, model, status)) {
+              if (start == 1) {
+                System.out.println("run: watching " + BronzeJob.describeSource(context.config()) + " → fraud_predictions (Ctrl-C stops)");
+              }
+              Streams.onStopSignal(Streams.AFTER_BATCH, pipeline::close);
+              pipeline.awaitTermination();
+              break;
+            } catch (FraudLakeException e) {
+              if (start > 1 || !KafkaLines.isMetricsFailureAfterRestart(e)) {
+                throw e;
+              }
+              System.err.println("run: " + KafkaLines.RESTART_NOTE);
+            }
+          }
         } finally {
           status.finish();
         }

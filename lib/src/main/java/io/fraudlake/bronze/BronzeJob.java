@@ -30,12 +30,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Landing JSON lines → {@code bronze_transactions} and {@code bronze_quarantine}, as a Structured
- * Streaming query over the landing folder (text source, so the raw line survives for quarantine).
+ * Streaming query over the landing folder (text source, so the raw line survives for quarantine) or,
+ * with {@code source.kind = kafka}, over a Kafka topic whose record values are those lines.
  *
  * <p>Both tables are written from one {@code foreachBatch}, each write tagged with the query's
  * (query id, batch id) ({@link DeltaWrites}): if a batch fails between the two writes, Spark re-runs
  * it and the write already committed is skipped, so every input line ends up in exactly one of the tables, once. The
- * file source's checkpoint remembers the files it has read, so re-running adds nothing.
+ * file source's checkpoint remembers the files it has read (the Kafka source's, the offsets), so re-running adds nothing.
  */
 public final class BronzeJob {
   public static final String QUERY_NAME = "bronze";
@@ -62,7 +63,7 @@ public final class BronzeJob {
   /** Starts the stream; {@code Trigger.AvailableNow()} or a processing-time trigger. */
   public StreamingQuery start(Trigger trigger) {
     Feeders.claim(lakehouse, Tables.BRONZE, QUERY_NAME);
-    Dataset<Row> lines = landingLines(lakehouse);
+    Dataset<Row> lines = sourceLines(lakehouse);
     try {
       return lines.writeStream()
           .queryName(QUERY_NAME)
@@ -73,6 +74,38 @@ public final class BronzeJob {
     } catch (TimeoutException e) {
       throw new FraudLakeException("bronze stream did not start: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The configured source ({@code source.kind}: the landing folder or a Kafka topic) as a stream of raw
+   * lines ({@code value}) with where each came from ({@code source_file}), bronze's and quarantine's
+   * tables created if missing. The live pipeline reads the same source.
+   */
+  public static Dataset<Row> sourceLines(Lakehouse lakehouse) {
+    if (isKafka(lakehouse.config())) {
+      lakehouse.createIfMissing(Tables.BRONZE, BronzeParser.BRONZE_SCHEMA);
+      lakehouse.createIfMissing(Tables.QUARANTINE, BronzeParser.QUARANTINE_SCHEMA);
+      return KafkaLines.lines(lakehouse.spark(), lakehouse.config());
+    }
+    return landingLines(lakehouse);
+  }
+
+  /** Whether {@code source.kind} is kafka (else landing; anything else is an error). */
+  public static boolean isKafka(FraudLakeConfig config) {
+    String kind = config.string("source.kind").trim().toLowerCase(Locale.ROOT);
+    switch (kind) {
+      case "landing":
+        return false;
+      case "kafka":
+        return true;
+      default:
+        throw new FraudLakeException("fraudlake.source.kind must be landing or kafka, got \"" + config.string("source.kind") + "\"");
+    }
+  }
+
+  /** Where the configured source reads from, for a command's first line. */
+  public static String describeSource(FraudLakeConfig config) {
+    return isKafka(config) ? KafkaLines.describe(config) : config.landingDir().toString();
   }
 
   /**

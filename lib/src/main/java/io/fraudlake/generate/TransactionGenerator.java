@@ -8,6 +8,7 @@ import io.fraudlake.FraudLakeException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
 import java.util.stream.IntStream;
 
 /**
@@ -75,12 +77,7 @@ public final class TransactionGenerator {
     } catch (IOException e) {
       throw new FraudLakeException("cannot create landing folder " + landingDir + ": " + e.getMessage(), e);
     }
-    int parts = Math.min(options.files(), options.cards());
-    List<Event> events = IntStream.range(0, parts).parallel()
-        .mapToObj(part -> part(part, parts))
-        .flatMap(List::stream)
-        .sorted(Comparator.comparingLong(Event::epochMillis).thenComparing(Event::id))
-        .toList();
+    List<Event> events = events();
     int files = (int) Math.max(1, Math.min(options.files(), events.size()));
     List<Path> temps = IntStream.range(0, files).parallel()
         .mapToObj(f -> writeTemp(landingDir, runTag, f,
@@ -99,6 +96,42 @@ public final class TransactionGenerator {
       }
       paths.add(target);
     }
+    return result(paths, events);
+  }
+
+  /**
+   * Hands every event to {@code sink} as (card_id, JSON line), in event-time order: the same events
+   * and lines that {@link #writeTo} writes, for a message bus instead of files.
+   */
+  public Result publish(BiConsumer<String, String> sink) {
+    List<Event> events = events();
+    StringWriter text = new StringWriter();
+    try (JsonGenerator json = JSON.createGenerator(text)) {
+      // One value per line handed over: no separator before the next.
+      json.setRootValueSeparator(null);
+      for (Event e : events) {
+        writeEvent(json, e);
+        json.flush();
+        sink.accept(e.card(), text.toString());
+        text.getBuffer().setLength(0);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write an event as JSON", e);
+    }
+    return result(List.of(), events);
+  }
+
+  /** Every part's events, cards simulated in parallel, in event-time order. */
+  private List<Event> events() {
+    int parts = Math.min(options.files(), options.cards());
+    return IntStream.range(0, parts).parallel()
+        .mapToObj(part -> part(part, parts))
+        .flatMap(List::stream)
+        .sorted(Comparator.comparingLong(Event::epochMillis).thenComparing(Event::id))
+        .toList();
+  }
+
+  private static Result result(List<Path> paths, List<Event> events) {
     long fraud = events.stream().filter(e -> e.isFraud() == 1).count();
     long foreign = events.stream().filter(e -> e.isFraud() == 0 && !e.cardCountry().equals(e.merchantCountry())).count();
     long millis = events.stream().filter(Event::epochMillisFormat).count();

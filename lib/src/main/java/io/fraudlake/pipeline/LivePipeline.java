@@ -84,7 +84,7 @@ public final class LivePipeline implements AutoCloseable {
     // A good line's raw text would only ride along to the state store and back: quarantine alone
     // keeps it. An event dated after the micro-batch's time (current_timestamp() in a stream) keeps it
     // too: the engine quarantines one more than a day ahead once it stamps the batch's ingest time.
-    Dataset<Row> parsed = BronzeParser.parseUnstamped(BronzeJob.landingLines(lakehouse))
+    Dataset<Row> parsed = BronzeParser.parseUnstamped(BronzeJob.sourceLines(lakehouse))
         .withColumn("raw", when(col("reason").isNotNull().or(expr("event_timestamp > current_timestamp()")), col("raw")));
     long planned = System.nanoTime();
     LivePipeline pipeline = new LivePipeline();
@@ -97,7 +97,7 @@ public final class LivePipeline implements AutoCloseable {
     } catch (TimeoutException e) {
       throw new FraudLakeException("live pipeline did not start: " + e.getMessage(), e);
     }
-    LOG.info("pipeline running: {} → {} → {} → {}", lakehouse.config().landingDir(),
+    LOG.info("pipeline running: {} → {} → {} → {}", BronzeJob.describeSource(lakehouse.config()),
         lakehouse.qualifiedName(Tables.BRONZE), lakehouse.qualifiedName(Tables.SILVER), lakehouse.qualifiedName(Tables.GOLD));
     LOG.debug("pipeline start: silver and its state checked in {} ms, gold's horizon in {} ms, batch writer and plan in {} ms, "
         + "query started in {} ms", millis(started, silverChecked), millis(silverChecked, goldChecked), millis(goldChecked, planned),

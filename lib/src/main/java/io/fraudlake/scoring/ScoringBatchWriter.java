@@ -119,6 +119,8 @@ final class ScoringBatchWriter implements VoidFunction2<Dataset<Row>, Long> {
     // Only the horizon can leave a batch Spark runs empty, and an empty batch commits nothing to gold.
     boolean wrote = (horizon == null || !input.isEmpty())
         && io.fraudlake.spark.DeltaWrites.appendOnce(lakehouse, gold, Tables.GOLD, appId, batchId);
+    // After gold, and on a replay too: alerts are at least once, never ahead of gold.
+    KafkaAlerts.publish(lakehouse.config(), Scorer.gold(scored));
     // A replayed batch whose gold had committed (or an empty one) wrote nothing to observe.
     Row stats = (wrote ? ObservedRow.await(observed, "gold of batch " + batchId) : Optional.<Row>empty())
         .orElseGet(() -> ObservedRow.aggregate(Scorer.gold(scored), counts));

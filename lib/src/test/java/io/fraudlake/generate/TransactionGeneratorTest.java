@@ -54,6 +54,26 @@ class TransactionGeneratorTest {
   }
 
   @Test
+  void publishedEventsAreTheFilesLinesInTheirOrderEachWithItsCard() throws IOException {
+    GeneratorOptions options = GeneratorOptions.of(2_000, START, 11);
+    Path dir = SharedSpark.tempDir("gen");
+    TransactionGenerator.Result written = new TransactionGenerator(options).writeTo(dir, "run");
+    List<String> keys = new ArrayList<>();
+    List<String> published = new ArrayList<>();
+    TransactionGenerator.Result sent = new TransactionGenerator(options).publish((key, line) -> {
+      keys.add(key);
+      published.add(line);
+    });
+    assertEquals(lines(dir), published);
+    assertEquals(written.rows(), sent.rows());
+    assertEquals(written.fraudRows(), sent.fraudRows());
+    assertEquals(List.of(), sent.files());
+    for (int i = 0; i < published.size(); i++) {
+      assertEquals(JSON.readTree(published.get(i)).get("card_id").asText(), keys.get(i));
+    }
+  }
+
+  @Test
   void rowsFollowTheRawEventContractWithTheAskedFraudRate() throws IOException {
     Path dir = SharedSpark.tempDir("gen");
     GeneratorOptions options = GeneratorOptions.of(20_000, START, 3).withFraudRate(0.05);
