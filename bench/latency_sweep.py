@@ -1,14 +1,16 @@
 #!/usr/bin/python3
-"""The latency sweep of bench/run (`--only latency_sweep`): pipeline_latency runs of two engines (this tree's
-`run` and an older tree's, each with its own PipelineLatencyBenchmark) at rising rates, side by side.
+"""The latency sweeps of bench/run: pipeline_latency runs of two variants at rising rates, side by side.
+`--only latency_sweep`: this tree's `run` ("new") and an older tree's ("old"), each with its own
+PipelineLatencyBenchmark; `--only source_sweep`: this tree's `run` reading landing files ("files") and a
+Kafka topic ("kafka").
 
 bench/run runs the JVMs; this script judges each run and gathers them:
 
   latency_sweep.py verdict RUN.json [--p95-limit 5]
       prints "pass" or "stop: <why>" for one run (missing events, p95 over the limit, or no result)
-  latency_sweep.py collect --dir DIR --out FILE [--markdown FILE] [--p95-limit 5] [--rates "2000 4000"]
-      DIR holds, per run, <engine>-<rate>.json (the driver's result), .log (its stderr), .load (load average
-      before it) and .status ("ok" or "failed rc=N"), and engines.json (what bench/run knows of each engine);
+  latency_sweep.py collect --dir DIR --out FILE [--title T] [--markdown FILE] [--p95-limit 5] [--rates "2000 4000"]
+      DIR holds, per run, <variant>-<rate>.json (the driver's result), .log (its stderr), .load (load average
+      before it) and .status ("ok" or "failed rc=N"), and engines.json (what bench/run knows of each variant, in order);
       writes one JSON object and prints (and writes) the markdown summary.
 
 Per run the table shows the driver's figures for the measured phase (end-to-end latency p50/p95/max,
@@ -24,7 +26,6 @@ import re
 import sys
 
 PROGRESS = re.compile(r"^progress (\S+) batch (\d+): (\d+) rows, \{(.*)\}\s*$")
-ENGINE_ORDER = ("new", "old")
 
 
 def percentile(values, q):
@@ -136,7 +137,7 @@ def run_summary(directory, engine, rate, limit):
     return out
 
 
-def collect(directory, rates, limit):
+def collect(directory, rates, limit, title):
     engines = json.load(open(os.path.join(directory, "engines.json")))
     runs = {}
     order = []
@@ -167,6 +168,7 @@ def collect(directory, rates, limit):
         engines[engine]["passing_rates"] = sorted(passing)
     return {
         "impl": "latency_sweep",
+        "title": title,
         "p95_limit_s": limit,
         "rates": rates,
         "settings": settings,
@@ -184,20 +186,21 @@ def fmt(x, digits=2):
 def markdown(res):
     limit = res["p95_limit_s"]
     engines = res["engines"]
-    names = [e for e in ENGINE_ORDER if e in engines] + [e for e in engines if e not in ENGINE_ORDER]
+    names = list(engines)
     s = res.get("settings") or {}
-    lines = ["### latency_sweep: landing → gold latency of `run`, two engines side by side", ""]
+    lines = [f"### {res.get('title') or 'latency sweep'}", ""]
     for e in names:
         info = engines[e]
         lines.append(f"- **{e}**: engine `{info.get('engine_commit', '?')}` (last change to lib, jobs, conf or the poms), "
-                     f"tree `{info.get('commit', '?')}` at {info.get('root', '?')}")
+                     f"tree `{info.get('commit', '?')}` at {info.get('root', '?')}, "
+                     f"driver options {('`' + info['options'] + '`') if info.get('options') else '(none)'}")
     lines.append(f"- same PipelineLatencyBenchmark source in both trees: {res.get('driver_identical', '?')}")
     lines.append(f"- settings: trigger {s.get('trigger')}, lateness {s.get('lateness_s')} s, cards {s.get('cards')}, "
                  f"one file every {s.get('file_every_ms')} ms; conf {res.get('conf', '?')}; "
                  f"options {res.get('latency_args') or '(defaults)'}")
     lines.append(f"- run order: {', '.join(f'{e} {r}' for e, r in res['order'])}")
     lines.append("")
-    lines.append("| rate ev/s | engine | p50 s | p95 s | max s | missing | batches (with / without input) "
+    lines.append("| rate ev/s | variant | p50 s | p95 s | max s | missing | batches (with / without input) "
                  "| rows/batch | trigger p50 / p95 / max s | first batch s | load before → after | verdict |")
     lines.append("|---:|---|---:|---:|---:|---:|---|---:|---|---:|---|---|")
     for rate in res["rates"]:
@@ -243,6 +246,7 @@ def main():
     c.add_argument("--dir", required=True)
     c.add_argument("--out", required=True)
     c.add_argument("--markdown")
+    c.add_argument("--title", default=None)
     c.add_argument("--p95-limit", type=float, default=5.0)
     c.add_argument("--rates", default="2000 4000 8000 12000 16000 24000")
     c.add_argument("--conf", default=None)
@@ -253,7 +257,7 @@ def main():
         result = json.load(open(a.result)) if os.path.exists(a.result) else None
         print(verdict(result, a.p95_limit))
         return
-    res = collect(a.dir, [int(r) for r in a.rates.split()], a.p95_limit)
+    res = collect(a.dir, [int(r) for r in a.rates.split()], a.p95_limit, a.title)
     res["conf"] = a.conf
     res["latency_args"] = a.latency_args
     res["driver_identical"] = a.driver_identical

@@ -102,12 +102,14 @@ def markdown(res, stamp, args, tables=None):
                      f"{'MET' if t >= 10 else 'MISSED'}; scoring >= 10x LinkedIn's throughput: {s:.1f}x, "
                      f"{'MET' if s >= 10 else 'MISSED'}.")
         lines.append("")
-    if "latency_sweep" in res:
-        lines.append(latency_sweep.markdown(res["latency_sweep"]))
+    for sweep in ("latency_sweep", "source_sweep"):
+        if sweep in res:
+            lines.append(latency_sweep.markdown(res[sweep]))
     if "serve_latency" in res:
         lines.append(serve_latency.markdown(res["serve_latency"]))
     others = {k: v for k, v in res.items()
-              if k not in ("fraudlake", "fraudlake_eif", "linkedin", "sklearn", "raw_scorer", "latency_sweep", "serve_latency")}
+              if k not in ("fraudlake", "fraudlake_eif", "linkedin", "sklearn", "raw_scorer", "latency_sweep", "source_sweep",
+                        "serve_latency")}
     for name, r in sorted(others.items()):
         lines.append(f"### {name}")
         lines.append("")

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
 import io.fraudlake.config.FraudLakeConfig;
+import io.fraudlake.generate.KafkaPublisher;
 import io.fraudlake.pipeline.LivePipeline;
 import io.fraudlake.scoring.ProductionModel;
 import io.fraudlake.scoring.ScoringModel;
@@ -11,6 +12,7 @@ import io.fraudlake.scoring.ScoringStatus;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.SparkSessions;
 import io.fraudlake.spark.Tables;
+import io.fraudlake.testing.KafkaBroker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -36,12 +38,18 @@ import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
 /**
- * End-to-end latency of the live pipeline ({@code ./fraudlake run}: landing → bronze → silver →
- * gold in one stream, with a processing-time trigger), as issue #5 defines it: a producer
- * renames JSON-lines files into the landing folder at a steady rate, every event stamped with the
- * wall-clock time it is written; the latency of an event is the time the Delta commit holding its
- * gold row became visible (the modification time of that {@code _delta_log} entry) minus the time
- * its file was renamed into landing.
+ * End-to-end latency of the live pipeline ({@code ./fraudlake run}: source → bronze → silver →
+ * gold in one stream, with a processing-time trigger): a producer delivers a slice of events every
+ * {@code --file-ms} at a steady rate, every event stamped with the wall-clock time it is written;
+ * the latency of an event is the time the Delta commit holding its gold row became visible (the
+ * modification time of that {@code _delta_log} entry) minus the time its slice was delivered.
+ *
+ * <p>{@code --source files} (the default) renames each slice into the landing folder as one
+ * JSON-lines file (delivered = the rename). {@code --source kafka} starts a real Kafka broker (KRaft,
+ * in a JVM of its own on loopback), creates the topic with {@code --partitions} partitions and runs
+ * {@code run} with {@code source.kind = kafka}; each slice is sent as records keyed by card, and
+ * delivered = the moment the producer began sending the slice, so the producer's own batching and
+ * acknowledgement count against the pipeline.
  *
  * <p>Phases: {@code --warmup} seconds of input (measured, reported apart), {@code --seconds} of
  * measured input, then {@code --tail} seconds more input so the watermark passes the last measured
@@ -51,15 +59,26 @@ import org.apache.spark.sql.streaming.StreamingQueryProgress;
  * is computed from the producer's own schedule (the first file whose events are newer than the
  * event by more than the lateness), so engine time and deliberate waiting can be told apart.
  *
- * <p>Options: --rate 2000 (events/s) --file-ms 500 (one file per interval) --cards 20000
+ * <p>Options: --source files|kafka --partitions 4 (kafka) --rate 2000 (events/s) --file-ms 500 (one slice
+ * per interval) --cards 20000
  * --warmup 30 --seconds 60 --tail 15 --trigger 200ms --lateness (both default to the configuration's)
  * --conf FILE (default: the built-in defaults) --home DIR --out FILE (one JSON object for bench/run).
  */
 public final class PipelineLatencyBenchmark {
   private static final String[] PRODUCTS = {"W", "H", "C", "S", "R", "G", "D", "T"};
+  private static final String TOPIC = "card-events";
 
-  /** One landed file: its index, phase, how many events, their event-time range and its rename time. */
-  private record Landed(int index, String phase, int events, long firstEventMs, long lastEventMs, long renamedMs) {}
+  /** One delivered slice: its index, phase, how many events, their event-time range and its delivery time. */
+  private record Landed(int index, String phase, int events, long firstEventMs, long lastEventMs, long deliveredMs) {}
+
+  /** Where the producer puts each slice of events. */
+  private interface Source extends AutoCloseable {
+    /** Makes the lines (card id, JSON line) visible to the pipeline; returns the delivery time in ms. */
+    long deliver(int index, List<String[]> lines);
+
+    @Override
+    void close();
+  }
 
   /** One micro-batch of one stage, as Spark reported it. */
   private record Batch(String query, long batchId, long rows, long triggerMs, long addBatchMs, long endMs) {}
@@ -87,18 +106,37 @@ public final class PipelineLatencyBenchmark {
     if (args.has("lateness")) {
       overrides.put("features.lateness", args.required("lateness"));
     }
-    FraudLakeConfig config = args.has("conf")
-        ? FraudLakeConfig.load(Path.of(args.required("conf")), home, overrides)
-        : FraudLakeConfig.defaults(home, overrides);
-    SparkSession spark = SparkSessions.getOrCreate(config);
+    String source = args.string("source", "files");
+    if (!source.equals("files") && !source.equals("kafka")) {
+      throw new IllegalArgumentException("--source must be files or kafka, got " + source);
+    }
+    KafkaBroker broker = null;
+    if (source.equals("kafka")) {
+      broker = KafkaBroker.start();
+      broker.createTopic(TOPIC, args.intValue("partitions", 4));
+      overrides.put("source.kind", "kafka");
+      overrides.put("source.kafka.bootstrap-servers", broker.bootstrapServers());
+      overrides.put("source.kafka.topic", TOPIC);
+    }
     try {
-      new PipelineLatencyBenchmark(args, new Lakehouse(spark, config)).run();
+      FraudLakeConfig config = args.has("conf")
+          ? FraudLakeConfig.load(Path.of(args.required("conf")), home, overrides)
+          : FraudLakeConfig.defaults(home, overrides);
+      SparkSession spark = SparkSessions.getOrCreate(config);
+      Lakehouse lakehouse = new Lakehouse(spark, config);
+      try (Source input = broker == null ? new LandingFiles(config.landingDir()) : new KafkaTopic(broker.bootstrapServers())) {
+        new PipelineLatencyBenchmark(args, lakehouse).run(source, input);
+      } finally {
+        spark.stop();
+      }
     } finally {
-      spark.stop();
+      if (broker != null) {
+        broker.close();
+      }
     }
   }
 
-  private void run() throws Exception {
+  private void run(String source, Source input) throws Exception {
     int rate = args.intValue("rate", 2000);
     int fileMs = args.intValue("file-ms", 500);
     int warmup = args.intValue("warmup", 30);
@@ -108,9 +146,9 @@ public final class PipelineLatencyBenchmark {
     Duration lateness = lakehouse.config().duration("features.lateness");
     String trigger = lakehouse.config().duration("run.trigger").toMillis() + " ms";
     String loadBefore = loadAverage();
-    System.out.printf(Locale.ROOT, "PipelineLatencyBenchmark: %d events/s as one file every %d ms over %d cards, trigger %s, "
+    System.out.printf(Locale.ROOT, "PipelineLatencyBenchmark: %d events/s from %s, one slice every %d ms over %d cards, trigger %s, "
             + "lateness %s, warm-up %ds, measured %ds, tail %ds, master %s, %d cores, load %s, home %s%n",
-        rate, fileMs, cards, trigger, lateness, warmup, seconds, tail, spark.sparkContext().master(),
+        rate, source, fileMs, cards, trigger, lateness, warmup, seconds, tail, spark.sparkContext().master(),
         Runtime.getRuntime().availableProcessors(), loadBefore, lakehouse.config().home());
 
     ScoringModel forest = BenchModels.fitForest(BenchModels.silverRows(spark, 100_000, 0, Instant.now().getEpochSecond()));
@@ -120,7 +158,6 @@ public final class PipelineLatencyBenchmark {
     long expected;
     try (LivePipeline pipeline = LivePipeline.start(lakehouse, ProductionModel.load(BenchModels.fixed(forest), Duration.ofDays(1)),
         status)) {
-      Path landing = lakehouse.config().landingDir();
       int perFile = (int) ((long) rate * fileMs / 1000);
       SplittableRandom random = new SplittableRandom(42);
       long startNanos = System.nanoTime();
@@ -134,7 +171,7 @@ public final class PipelineLatencyBenchmark {
           Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
         String phase = i < warmupFiles ? "warmup" : i < warmupFiles + measuredFiles ? "measured" : "tail";
-        landed.add(land(landing, i, phase, perFile, cards, random));
+        landed.add(land(input, i, phase, perFile, cards, random));
         if (pipeline.queries().stream().anyMatch(q -> q.exception().isDefined())) {
           throw new IllegalStateException("a pipeline stream failed: "
               + pipeline.queries().stream().filter(q -> q.exception().isDefined()).findFirst().get().exception().get());
@@ -147,41 +184,83 @@ public final class PipelineLatencyBenchmark {
       }
     }
     String loadAfter = loadAverage();
-    report(landed, lateness, loadBefore, loadAfter, rate, fileMs, trigger, cards);
+    report(source, landed, lateness, loadBefore, loadAfter, rate, fileMs, trigger, cards);
   }
 
-  /** Writes one file beside landing's visible names and renames it in: no stream sees half a file. */
-  private static Landed land(Path landing, int index, String phase, int events, int cards, SplittableRandom random) {
-    Path hidden = landing.resolve(String.format(Locale.ROOT, ".lat-%06d.jsonl.tmp", index));
-    Path visible = landing.resolve(String.format(Locale.ROOT, "lat-%06d.jsonl", index));
+  /** Writes one slice of events, each stamped with the wall-clock time it is written, and delivers it. */
+  private static Landed land(Source input, int index, String phase, int events, int cards, SplittableRandom random) {
+    List<String[]> lines = new ArrayList<>(events);
     long first = 0;
     long last = 0;
-    try (Writer out = Files.newBufferedWriter(hidden, StandardCharsets.UTF_8)) {
-      for (int e = 0; e < events; e++) {
-        long now = System.currentTimeMillis();
-        if (e == 0) {
-          first = now;
-        }
-        last = now;
-        double amount = Math.round(Math.exp(3.2 + random.nextGaussian()) * 100) / 100.0;
-        out.write(String.format(Locale.ROOT,
-            "{\"TransactionID\":\"lat-%d-%d\",\"event_timestamp\":%d,\"card_id\":\"card-%d\",\"TransactionAmt\":%.2f,"
-                + "\"ProductCD\":\"%s\",\"card_country\":\"US\",\"merchant_country\":\"%s\"}%n",
-            index, e, now, random.nextInt(cards), amount, PRODUCTS[random.nextInt(PRODUCTS.length)],
-            random.nextInt(50) == 0 ? "GB" : "US"));
+    for (int e = 0; e < events; e++) {
+      long now = System.currentTimeMillis();
+      if (e == 0) {
+        first = now;
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + hidden, e);
+      last = now;
+      String card = "card-" + random.nextInt(cards);
+      double amount = Math.round(Math.exp(3.2 + random.nextGaussian()) * 100) / 100.0;
+      lines.add(new String[] {card, String.format(Locale.ROOT,
+          "{\"TransactionID\":\"lat-%d-%d\",\"event_timestamp\":%d,\"card_id\":\"%s\",\"TransactionAmt\":%.2f,"
+              + "\"ProductCD\":\"%s\",\"card_country\":\"US\",\"merchant_country\":\"%s\"}",
+          index, e, now, card, amount, PRODUCTS[random.nextInt(PRODUCTS.length)], random.nextInt(50) == 0 ? "GB" : "US")});
     }
-    try {
-      Files.move(hidden, visible, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot rename " + hidden, e);
-    }
-    return new Landed(index, phase, events, first, last, System.currentTimeMillis());
+    long delivered = input.deliver(index, lines);
+    return new Landed(index, phase, events, first, last, delivered);
   }
 
-  private void report(List<Landed> landed, Duration lateness, String loadBefore, String loadAfter, int rate, int fileMs,
+  /** Each slice written beside landing's visible names and renamed in: no stream sees half a file. */
+  private record LandingFiles(Path landing) implements Source {
+    @Override
+    public long deliver(int index, List<String[]> lines) {
+      Path hidden = landing.resolve(String.format(Locale.ROOT, ".lat-%06d.jsonl.tmp", index));
+      Path visible = landing.resolve(String.format(Locale.ROOT, "lat-%06d.jsonl", index));
+      try (Writer out = Files.newBufferedWriter(hidden, StandardCharsets.UTF_8)) {
+        for (String[] line : lines) {
+          out.write(line[1]);
+          out.write('\n');
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + hidden, e);
+      }
+      try {
+        Files.move(hidden, visible, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot rename " + hidden, e);
+      }
+      return System.currentTimeMillis();
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /**
+   * Each slice sent to the topic as records keyed by card with FraudLake's own publisher (what
+   * {@code generate --to kafka} uses: acks from all replicas, idempotent), flushed before the next.
+   */
+  private static final class KafkaTopic implements Source {
+    private final KafkaPublisher publisher;
+
+    KafkaTopic(String servers) {
+      this.publisher = new KafkaPublisher(servers, TOPIC, Map.of(), 0);
+    }
+
+    @Override
+    public long deliver(int index, List<String[]> lines) {
+      long sending = System.currentTimeMillis();
+      lines.forEach(line -> publisher.accept(line[0], line[1]));
+      publisher.flush();
+      return sending;
+    }
+
+    @Override
+    public void close() {
+      publisher.close();
+    }
+  }
+
+  private void report(String source, List<Landed> landed, Duration lateness, String loadBefore, String loadAfter, int rate, int fileMs,
       String trigger, int cards) {
     Map<Integer, Landed> byIndex = new HashMap<>();
     landed.forEach(l -> byIndex.put(l.index(), l));
@@ -198,11 +277,12 @@ public final class PipelineLatencyBenchmark {
     for (Row r : rows) {
       Landed l = byIndex.get(r.getInt(0));
       perPhase.computeIfAbsent(l.phase(), p -> new ArrayList<>()).add(new long[] {
-          r.getLong(3) - l.renamedMs(), r.getLong(1) - l.renamedMs(), r.getLong(2) - r.getLong(1),
+          r.getLong(3) - l.deliveredMs(), r.getLong(1) - l.deliveredMs(), r.getLong(2) - r.getLong(1),
           r.getLong(3) - r.getLong(2), lateWait[l.index()]});
     }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("impl", "pipeline_latency");
+    result.put("source", source);
     result.put("rate_events_per_s", rate);
     result.put("file_every_ms", fileMs);
     result.put("cards", cards);
@@ -236,7 +316,7 @@ public final class PipelineLatencyBenchmark {
     }
     System.out.println("micro-batches with input that ended while measured events were in flight "
         + "(Spark's progress: whole trigger, and its foreachBatch part):");
-    long from = landed.stream().filter(l -> l.phase().equals("measured")).mapToLong(Landed::renamedMs).min().orElse(0);
+    long from = landed.stream().filter(l -> l.phase().equals("measured")).mapToLong(Landed::deliveredMs).min().orElse(0);
     long to = from + (long) args.intValue("seconds", 60) * 1000 + perPhase.getOrDefault("measured", List.of()).stream()
         .mapToLong(v -> v[0]).max().orElse(0);
     for (String query : List.of(LivePipeline.QUERY_NAME)) {
@@ -280,7 +360,7 @@ public final class PipelineLatencyBenchmark {
       while (j < landed.size() && landed.get(j).lastEventMs() <= l.lastEventMs() + latenessMs) {
         j++;
       }
-      wait[l.index()] = j < landed.size() ? landed.get(j).renamedMs() - l.renamedMs() : -1;
+      wait[l.index()] = j < landed.size() ? landed.get(j).deliveredMs() - l.deliveredMs() : -1;
     }
     return wait;
   }

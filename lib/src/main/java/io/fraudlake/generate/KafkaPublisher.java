@@ -93,6 +93,16 @@ public final class KafkaPublisher implements BiConsumer<String, String>, AutoClo
     return sent;
   }
 
+  /** Waits until every record sent so far is acknowledged; a failure is a one-line error. */
+  public void flush() {
+    try {
+      producer.flush();
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw failed(e);
+    }
+    rethrow();
+  }
+
   /** Waits until every record is acknowledged (or failed); a failure is a one-line error. */
   @Override
   public void close() {
