@@ -5,25 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fraudlake.config.FraudLakeConfig;
+import io.fraudlake.scoring.ScoringFixtures;
+import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.Tables;
+import io.fraudlake.testing.GoldAssertions;
 import io.fraudlake.testing.KafkaBroker;
+import io.fraudlake.testing.SharedSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** generate --to kafka and bronze --source kafka from the command line, against a real broker. */
+/** generate --to kafka, bronze --source kafka and score's alerts from the command line, against a real broker. */
 class KafkaCommandsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static KafkaBroker broker;
@@ -89,6 +90,24 @@ class KafkaCommandsTest {
   }
 
   @Test
+  void scorePublishesEveryAnomalyItWritesToGoldAsAnAlert() throws Exception {
+    FraudLakeConfig config = SharedSpark.freshConfig();
+    Lakehouse lakehouse = SharedSpark.lakehouse(config);
+    ScoringFixtures.appendSilverCommits(lakehouse, "alert", 2, 150, ScoringFixtures.start());
+    Path model = ScoringFixtures.saveModel(SharedSpark.session(), SharedSpark.tempDir("model").resolve("3"), 3L);
+    broker.createTopic("fraud-alerts", 2);
+
+    CliRun.Outcome score = CliRun.run(config.home(), kafka("unused", "score", "--once", "--model-path", model.toString(),
+        "--set", "alerts.kafka.topic=fraud-alerts"));
+    assertEquals(0, score.exit(), score.err());
+    GoldAssertions.assertExactlyOneGoldRowPerSilverRow(lakehouse);
+    long anomalies = lakehouse.read(Tables.GOLD).where("is_anomaly").count();
+    assertTrue(anomalies > 0, "the fixture model flags some rows");
+    assertEquals(anomalies, GoldAssertions.assertAlertsAreGoldsAnomalies(lakehouse,
+        broker.consume("fraud-alerts", (int) anomalies)));
+  }
+
+  @Test
   void badKafkaOptionsAreOneLineErrors() throws Exception {
     Path home = Files.createTempDirectory("fraudlake-cli-");
     assertOneLineError(CliRun.run(home, "bronze", "--once", "--source", "files"),
@@ -112,17 +131,7 @@ class KafkaCommandsTest {
   }
 
   private static List<ConsumerRecord<String, String>> consumeAll(String topic, int expected) {
-    Map<String, Object> config = new HashMap<>(broker.clientConfig());
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + topic);
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    List<ConsumerRecord<String, String>> records = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(Set.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (records.size() < expected && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(500)).forEach(records::add);
-      }
-    }
+    List<ConsumerRecord<String, String>> records = broker.consume(topic, expected);
     assertEquals(expected, records.size());
     return records;
   }

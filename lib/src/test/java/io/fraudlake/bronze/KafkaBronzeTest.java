@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fraudlake.FraudLakeException;
 import io.fraudlake.config.FraudLakeConfig;
+import io.fraudlake.generate.KafkaPublisher;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
 import io.fraudlake.testing.KafkaBroker;
@@ -72,6 +73,41 @@ class KafkaBronzeTest {
     BronzeStats third = Pipelines.bronzeOnce(lakehouse);
     assertEquals(0, third.written() + third.quarantined());
     assertEquals(42, lakehouse.read(Tables.BRONZE).count() + lakehouse.read(Tables.QUARANTINE).count());
+  }
+
+  @Test
+  void aTopicPatternReadsEveryMatchingTopicAndNoOther() {
+    broker.createTopic("payments-eu", 2);
+    broker.createTopic("payments-us", 1);
+    broker.createTopic("audit", 1);
+    Map<String, Integer> perTopic = new TreeMap<>();
+    try (KafkaPublisher publisher = new KafkaPublisher(broker.bootstrapServers(), "payments-eu", Map.of(), 0);
+        KafkaPublisher us = new KafkaPublisher(broker.bootstrapServers(), "payments-us", Map.of(), 0);
+        KafkaPublisher audit = new KafkaPublisher(broker.bootstrapServers(), "audit", Map.of(), 0)) {
+      for (int i = 0; i < 9; i++) {
+        publisher.accept("c" + i, String.format(GOOD, 100 + i, i));
+      }
+      for (int i = 0; i < 4; i++) {
+        us.accept("c" + i, String.format(GOOD, 200 + i, i));
+      }
+      audit.accept("c0", String.format(GOOD, 300, 0));
+      // Flushed, not closed: every record sent so far is acknowledged and readable now.
+      publisher.flush();
+      us.flush();
+      audit.flush();
+
+      Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig(Map.of(
+          "source.kind", "kafka",
+          "source.kafka.bootstrap-servers", broker.bootstrapServers(),
+          "source.kafka.topic-pattern", "payments-.*")));
+      BronzeStats stats = Pipelines.bronzeOnce(lakehouse);
+      assertEquals(13, stats.written());
+      assertEquals(0, stats.quarantined());
+      for (Row r : lakehouse.read(Tables.BRONZE).select("source_file").collectAsList()) {
+        perTopic.merge(r.getString(0).substring(KafkaLines.SCHEME.length()).split("/")[0], 1, Integer::sum);
+      }
+    }
+    assertEquals(Map.of("payments-eu", 9, "payments-us", 4), perTopic);
   }
 
   @Test

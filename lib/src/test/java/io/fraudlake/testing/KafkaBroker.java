@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -16,7 +17,11 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * One real Kafka broker in KRaft mode (broker and controller in one process) on 127.0.0.1, in a JVM
@@ -99,6 +104,25 @@ public final class KafkaBroker implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("cannot create topic " + topic + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Reads {@code topic} from its beginning until {@code expected} records came or a minute passed;
+   * returns what came (the caller asserts the count, so a shortfall shows what did arrive).
+   */
+  public List<ConsumerRecord<String, String>> consume(String topic, int expected) {
+    Map<String, Object> config = new HashMap<>(clientConfig());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + topic + "-" + Uuid.randomUuid());
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (records.size() < expected && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+      }
+    }
+    return records;
   }
 
   @Override
