@@ -37,13 +37,15 @@ def ratio(a, b):
 def markdown(res, stamp, args, tables=None):
     ours, li, sk = res.get("fraudlake"), res.get("linkedin"), res.get("sklearn")
     rows_n = next((r["rows"] for r in (ours, li, sk) if r), None)
-    lines = [f"## Isolation Forest speed, run {stamp}", "",
-             f"{fmt(rows_n, 0) if rows_n else '?'} rows x 8 features, 200 trees, 256 samples/tree, "
-             f"contamination 0.035; {args}. Medians of the timed rounds after the warm-up rounds. "
-             f"Host: {os.cpu_count()} cores, {platform.machine()}.", "",
-             "| implementation | engine | train s | score rows/s | train speed-up vs LinkedIn | score speed-up vs LinkedIn "
-             "| train speed-up vs sklearn | score speed-up vs sklearn | ROC AUC | flagged |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    forests = any(res.get(k) for k in ("fraudlake", "fraudlake_eif", "linkedin", "sklearn"))
+    lines = [f"## Benchmarks, run {stamp}", "", f"Host: {os.cpu_count()} cores, {platform.machine()}; {args}.", ""]
+    if forests:
+        lines += ["### Isolation Forest speed", "",
+                  f"{fmt(rows_n, 0) if rows_n else '?'} rows x 8 features, 200 trees, 256 samples/tree, "
+                  f"contamination 0.035. Medians of the timed rounds after the warm-up rounds.", "",
+                  "| implementation | engine | train s | score rows/s | train speed-up vs LinkedIn | score speed-up vs LinkedIn "
+                  "| train speed-up vs sklearn | score speed-up vs sklearn | ROC AUC | flagged |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
 
     def row(label, r, train_key="train_s_median"):
         if not r:
@@ -63,7 +65,8 @@ def markdown(res, stamp, args, tables=None):
     row("FraudLake Extended IF (ours, fully extended)", res.get("fraudlake_eif"))
     row("LinkedIn isolation-forest", li)
     row("scikit-learn (n_jobs=-1)", sk)
-    lines.append("")
+    if forests:
+        lines.append("")
     if sk:
         lines.append(f"scikit-learn's train s is fit(contamination=0.035): tree building "
                      f"({fmt(sk.get('train_trees_s_median'), 2)} s with n_jobs=-1, "
