@@ -56,6 +56,9 @@ final class ForkedCli {
    * the command stops as a user expects: after its current batch, exit 0, no stack trace.
    */
   static void stopWith(String signal, Process process, Path log) throws IOException, InterruptedException {
+    assertFalse(ignoredHere(signal), "SIG" + signal + " is ignored by this test JVM and so by every process it starts, "
+        + "which a JVM never lets a handler take over: the build was started in the background by a shell without "
+        + "job control; run it in the foreground");
     Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
     assertEquals(0, kill.waitFor(), "kill -" + signal);
     assertTrue(process.waitFor(90, TimeUnit.SECONDS), "stops on SIG" + signal + ":\n" + Files.readString(log));
@@ -64,6 +67,19 @@ final class ForkedCli {
     int received = output.indexOf("SIG" + signal + " received, stopping ");
     assertTrue(received >= 0, "the stop is announced:\n" + output);
     assertFalse(output.substring(received).contains("Exception"), "no stack trace on SIG" + signal + ":\n" + output);
+  }
+
+  /** Whether {@code signal} is ignored in this process (Linux: the SigIgn mask of /proc/self/status). */
+  private static boolean ignoredHere(String signal) throws IOException {
+    Path status = Path.of("/proc/self/status");
+    if (!Files.isReadable(status)) {
+      return false;
+    }
+    int number = new sun.misc.Signal(signal).getNumber();
+    return Files.readAllLines(status).stream()
+        .filter(line -> line.startsWith("SigIgn:"))
+        .map(line -> new java.math.BigInteger(line.substring("SigIgn:".length()).strip(), 16))
+        .anyMatch(mask -> mask.testBit(number - 1));
   }
 
   /** Commits in a table's log (0 before it exists; creating it is commit 0). */
@@ -82,8 +98,13 @@ final class ForkedCli {
    * which must still be running then: the kill lands mid-run.
    */
   static void killOnceGoldHas(Process process, Lakehouse lakehouse, long commits, Path log) throws Exception {
+    killOnceTableHas(process, lakehouse, Tables.GOLD, commits, log);
+  }
+
+  /** {@link #killOnceGoldHas} for any table the process writes. */
+  static void killOnceTableHas(Process process, Lakehouse lakehouse, String table, long commits, Path log) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    while (commits(lakehouse, Tables.GOLD) < commits && process.isAlive() && System.nanoTime() < deadline) {
+    while (commits(lakehouse, table) < commits && process.isAlive() && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
     assertTrue(process.isAlive(),
