@@ -82,6 +82,17 @@ final class ForkedCli {
         .anyMatch(mask -> mask.testBit(number - 1));
   }
 
+  /**
+   * Waits until gold holds {@code rows} rows, {@code process} has ended, or {@code patience} has passed,
+   * whichever comes first; the caller's assertions say which it was.
+   */
+  static void awaitGoldRows(Process process, Lakehouse lakehouse, long rows, Duration patience) throws InterruptedException {
+    long deadline = System.nanoTime() + patience.toNanos();
+    while (lakehouse.read(Tables.GOLD).count() < rows && process.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(500);
+    }
+  }
+
   /** Commits in a table's log (0 before it exists; creating it is commit 0). */
   static long commits(Lakehouse lakehouse, String table) throws IOException {
     Path log = lakehouse.path(table).resolve("_delta_log");

@@ -20,26 +20,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** generate --to kafka, bronze --source kafka and score's alerts from the command line, against a real broker. */
 class KafkaCommandsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static KafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = KafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  private static final KafkaBroker broker = KafkaBroker.shared();
 
   private String[] kafka(String topic, String... args) {
     List<String> all = new ArrayList<>(List.of(args));

@@ -20,9 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,20 +28,8 @@ import org.junit.jupiter.api.Test;
  * started again, on a real broker.
  */
 class KafkaRunProcessTest {
-  private static KafkaBroker broker;
+  private static final KafkaBroker broker = KafkaBroker.shared();
   private final List<Process> children = new ArrayList<>();
-
-  @BeforeAll
-  static void startBroker() {
-    broker = KafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @AfterEach
   void killChildren() {
@@ -114,10 +100,7 @@ class KafkaRunProcessTest {
     Path log2 = config.home().resolve("run-2.log");
     Process second = ForkedCli.launch("run", config.home(), log2, Map.of(), args);
     children.add(second);
-    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    while (lakehouse.read(Tables.GOLD).count() < expected && second.isAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(500);
-    }
+    ForkedCli.awaitGoldRows(second, lakehouse, expected, Duration.ofMinutes(5));
     Thread.sleep(2_000);
     ForkedCli.stopWith("TERM", second, log2);
     String output = Files.readString(log2);

@@ -81,10 +81,7 @@ class LeaseProcessTest {
     Path log3 = config.home().resolve("run-3.log");
     Process restart = ForkedCli.launch("run", config.home(), log3, Map.of(), List.of("--model-path", model.toString()));
     children.add(restart);
-    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    while (lakehouse.read(Tables.GOLD).count() < expected && restart.isAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(500);
-    }
+    ForkedCli.awaitGoldRows(restart, lakehouse, expected, Duration.ofMinutes(5));
     // As Ctrl-C does.
     ForkedCli.stopWith("INT", restart, log3);
     String restartLog = Files.readString(log3);

@@ -62,10 +62,7 @@ class RunProcessTest {
     Path log2 = config.home().resolve("run-2.log");
     Process second = ForkedCli.launch("run", config.home(), log2, Map.of(), args);
     children.add(second);
-    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    while (lakehouse.read(Tables.GOLD).count() < expected && second.isAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(500);
-    }
+    ForkedCli.awaitGoldRows(second, lakehouse, expected, Duration.ofMinutes(5));
     // A stream that kept going would add more than expected: give it a moment, then stop it as Ctrl-C does.
     Thread.sleep(2_000);
     ForkedCli.stopWith("TERM", second, log2);

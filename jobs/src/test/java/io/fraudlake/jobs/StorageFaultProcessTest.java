@@ -80,10 +80,7 @@ class StorageFaultProcessTest {
     Path log = config.home().resolve("run-final.log");
     Process last = ForkedCli.launch("run", config.home(), log, Map.of(), args);
     children.add(last);
-    long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-    while (lakehouse.read(Tables.GOLD).count() < expected && last.isAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(500);
-    }
+    ForkedCli.awaitGoldRows(last, lakehouse, expected, Duration.ofMinutes(4));
     Thread.sleep(2_000);
     ForkedCli.stopWith("TERM", last, log);
 

@@ -25,27 +25,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class KafkaBronzeTest {
   private static final String GOOD = "{\"TransactionID\":\"k-%d\",\"event_timestamp\":\"2024-03-10T08:00:00Z\","
       + "\"card_id\":\"c%d\",\"TransactionAmt\":1.5,\"ProductCD\":\"W\"}";
 
-  private static KafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = KafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  private static final KafkaBroker broker = KafkaBroker.shared();
 
   @Test
   void everyRecordOfThreePartitionsLandsOnceInBronzeOrQuarantineWithItsCoordinatesAndARestartAddsOnlyNewOnes() throws Exception {

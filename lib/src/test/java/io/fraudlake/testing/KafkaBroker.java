@@ -49,6 +49,19 @@ public final class KafkaBroker implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
+  private static KafkaBroker shared;
+
+  /**
+   * The broker this test JVM's Kafka tests share, started by the first of them and stopped when the
+   * JVM ends: each test class names topics of its own, and a broker start costs seconds.
+   */
+  public static synchronized KafkaBroker shared() {
+    if (shared == null || !shared.process.isAlive()) {
+      shared = start();
+    }
+    return shared;
+  }
+
   /** Formats a fresh storage folder, starts the broker and returns once an admin client is answered. */
   public static KafkaBroker start() {
     try {
