@@ -37,10 +37,11 @@ import org.junit.jupiter.api.Test;
  * VACUUM after OPTIMIZE never deletes a file a reader still needs. Time is what VACUUM goes by, so
  * each test makes a table's history old on disk: every file of the table dated 12 days back (Delta
  * takes a commit's time from its file) and the compaction's removals dated 10 days back, as if
- * OPTIMIZE had run then. A plain VACUUM with Delta's default 7 days would delete the compacted-away
- * files (a dry run shows it); {@code maintain} keeps them, and the reader goes on. Removals older than
+ * OPTIMIZE had run then. For the lagging stream a plain VACUUM with Delta's default 7 days would delete
+ * the compacted-away files (a dry run shows it); {@code maintain} keeps them, and the reader goes on. Removals older than
  * the table's {@code delta.deletedFileRetentionDuration} (7 days) are no longer in its state, and VACUUM
- * deletes those files whatever retention it is given: {@code maintain} then does not run VACUUM at all.
+ * deletes those files whatever retention it is given: {@code maintain} then does not run VACUUM at all
+ * (the lagging stream); on a table that tracks them longer, it runs VACUUM keeping them (the replay).
  */
 class VacuumRetentionTest {
   private static final Duration FILES_AGE = Duration.ofDays(12);
@@ -71,7 +72,7 @@ class VacuumRetentionTest {
     // 12 days is longer than the table tracks removed files (7 days): VACUUM cannot keep them, so it does not run.
     assertEquals("the table tracks removed files for 7 days only (delta.deletedFileRetentionDuration)", silver.vacuumSkipped(),
         silver.line());
-    assertEquals(silver.diskFilesBefore(), silver.diskFilesAfter(), "no file deleted: " + silver.line());
+    assertTrue(silver.diskFilesAfter() >= silver.diskFilesBefore(), "no file deleted: " + silver.line());
 
     scoreOnce(lakehouse, model);
     GoldAssertions.assertExactlyOneGoldRowPerSilverRow(lakehouse);
@@ -84,6 +85,10 @@ class VacuumRetentionTest {
     Pipelines.land(lakehouse, "events-1.jsonl", events(0, 20));
     Pipelines.bronzeOnce(lakehouse);
     Pipelines.silverOnce(lakehouse);
+    // Silver tracks removed files for 30 days: a replay 12 days late may time travel (Delta refuses to go
+    // further back than this), and VACUUM can be told to keep files removed 10 days ago.
+    lakehouse.spark().sql("ALTER TABLE " + lakehouse.sqlRef(Tables.SILVER)
+        + " SET TBLPROPERTIES ('delta.deletedFileRetentionDuration' = 'interval 30 days')");
     // A late event: the next batch's silver rows are computed from silver as it was before that batch.
     Pipelines.land(lakehouse, "events-2.jsonl", events(20, 40));
     Pipelines.bronzeOnce(lakehouse);
@@ -97,13 +102,12 @@ class VacuumRetentionTest {
     maintenance.optimize(Tables.SILVER);
     age(lakehouse.path(Tables.SILVER));
     Files.setLastModifiedTime(checkpoint.resolve("offsets").resolve(Long.toString(batch)), FileTime.from(Instant.now().minus(FILES_AGE)));
-    assertTrue(!dryRun(lakehouse, Tables.SILVER, 168).isEmpty(), "a 7-day VACUUM would delete files");
 
     MaintenanceReport.TableReport silver = maintenance.run(List.of(Tables.SILVER), true).table(Tables.SILVER);
     assertTrue(silver.vacuum().reason().startsWith("batch " + batch + " of silver (started "), silver.line());
     assertTrue(silver.vacuum().reason().endsWith(") is replayed from its checkpoint"), silver.line());
-    assertTrue(silver.line().contains("; VACUUM not run: it must keep "), silver.line());
-    assertEquals(silver.diskFilesBefore(), silver.diskFilesAfter(), silver.line());
+    assertEquals(null, silver.vacuumSkipped(), "VACUUM ran, keeping what the replay needs: " + silver.line());
+    assertTrue(silver.diskFilesAfter() >= silver.diskFilesBefore(), "no file deleted: " + silver.line());
 
     SilverStats replay = Pipelines.silverOnce(lakehouse);
     Dataset<Row> after = lakehouse.read(Tables.SILVER);
