@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
         RunCommand.class,
         EvaluateCommand.class,
         SqlCommand.class,
+        MaintainCommand.class,
         SimulateDriftCommand.class,
     })
 public final class Main implements Runnable {

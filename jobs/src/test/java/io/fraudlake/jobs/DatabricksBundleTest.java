@@ -231,7 +231,7 @@ class DatabricksBundleTest {
     assertEquals(List.of(), commandLineProblems(bundle()));
     Set<String> commands = new TreeSet<>();
     jarTasks(bundle()).values().forEach(t -> commands.add(t.path("spark_jar_task").path("parameters").path(0).asText()));
-    assertEquals(Set.of("bronze", "silver", "score", "train", "promote", "generate", "sql"), commands);
+    assertEquals(Set.of("bronze", "silver", "score", "train", "promote", "generate", "sql", "maintain"), commands);
   }
 
   @Test
@@ -331,6 +331,21 @@ class DatabricksBundleTest {
     }
     assertFalse(accessModeProblems(broken(b -> firstCluster(b).put("data_security_mode", "USER_ISOLATION"))).isEmpty());
     assertFalse(accessModeProblems(broken(b -> firstCluster(b).remove("single_user_name"))).isEmpty());
+  }
+
+  @Test
+  void tableMaintenanceRunsDailyAsItsOwnJob() {
+    JsonNode job = bundle().path("resources").path("jobs").path("fraudlake_maintenance");
+    JsonNode schedule = job.path("schedule");
+    // Quartz: seconds minutes hours day-of-month month day-of-week; a fixed time every day.
+    String[] cron = schedule.path("quartz_cron_expression").asText().split(" ");
+    assertEquals(6, cron.length, schedule.toString());
+    assertTrue(cron[0].matches("\\d+") && cron[1].matches("\\d+") && cron[2].matches("\\d+"), schedule.toString());
+    assertEquals(List.of("*", "*", "?"), List.of(cron[3], cron[4], cron[5]), "every day: " + schedule);
+    assertEquals("UNPAUSED", schedule.path("pause_status").asText());
+    assertEquals(1, job.path("max_concurrent_runs").asInt(), "two maintenance runs would only compete for the same files");
+    JsonNode parameters = job.path("tasks").path(0).path("spark_jar_task").path("parameters");
+    assertEquals("maintain", parameters.path(0).asText());
   }
 
   // ---- the targets and the configuration they run with

@@ -159,7 +159,7 @@ public final class SilverJob {
   }
 
   /** The silver stream's checkpoint: its offsets and its state store. */
-  static java.nio.file.Path checkpoint(Lakehouse lakehouse) {
+  public static java.nio.file.Path checkpoint(Lakehouse lakehouse) {
     return lakehouse.checkpoint(QUERY_NAME).resolve("stream");
   }
 

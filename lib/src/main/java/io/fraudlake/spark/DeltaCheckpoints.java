@@ -37,10 +37,11 @@ public final class DeltaCheckpoints {
   public static final int DELTA_NEVER = Integer.MAX_VALUE;
   private static final Logger LOG = LoggerFactory.getLogger(DeltaCheckpoints.class);
 
-  // One thread: checkpoints are rare, and two at once would only compete for the same cores. It does
-  // not inherit Spark's local properties (query id, job group, SQL execution) from the batch that
-  // happens to create it: its jobs belong to no batch.
-  private static final ExecutorService WRITER = Executors.newSingleThreadExecutor(runnable -> {
+  // One thread, shared with the background compaction ({@link DeltaCompaction}): checkpoints and
+  // compactions are rare, and two at once would only compete for the same cores. It does not inherit
+  // Spark's local properties (query id, job group, SQL execution) from the batch that happens to
+  // create it: its jobs belong to no batch.
+  static final ExecutorService WRITER = Executors.newSingleThreadExecutor(runnable -> {
     Thread thread = new Thread(null, runnable, "fraudlake-delta-checkpoint", 0, false);
     thread.setDaemon(true);
     return thread;
@@ -81,7 +82,18 @@ public final class DeltaCheckpoints {
   }
 
   /**
-   * Waits until every checkpoint queued so far is written (or has failed), at most {@code timeout}:
+   * Writes the table's checkpoint now, on the caller's thread, with Delta's clean-up of expired log
+   * files: what {@code maintain} does after compacting a table, so readers start from the new state.
+   */
+  public static void writeNow(SparkSession spark, String path) {
+    DeltaLog log = DeltaLog.forTable(spark, path);
+    Snapshot current = log.update(false, Option.empty(), Option.empty());
+    log.checkpointAndCleanUpDeltaLog(current, Option.empty());
+    NEWEST.merge(path, current.version(), Math::max);
+  }
+
+  /**
+   * Waits until every checkpoint and compaction queued so far is done (or has failed), at most {@code timeout}:
    * a process about to stop Spark lets the one in progress finish rather than cut it short.
    */
   public static void awaitQueued(Duration timeout) {

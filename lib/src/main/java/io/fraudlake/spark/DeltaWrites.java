@@ -82,14 +82,21 @@ public final class DeltaWrites {
       try {
         target.save(writer.option("userMetadata", MARKER + appId + " " + version));
       } catch (Exception e) {
-        // Storage errors surface as the bare I/O message ("No space left on device"), and Delta throws
-        // IOException undeclared: name the table, whatever the exception.
-        throw new FraudLakeException("cannot append batch " + version + " to " + target.location() + ": "
-            + Lakehouse.rootMessage(e), e);
+        // Delta runs its post-commit hooks (auto compaction among them) after the commit has landed,
+        // and a hook that fails fails the write: the rows are in, and the batch must not fail for it.
+        if (!committed(spark, target, appId, version)) {
+          // Storage errors surface as the bare I/O message ("No space left on device"), and Delta throws
+          // IOException undeclared: name the table, whatever the exception.
+          throw new FraudLakeException("cannot append batch " + version + " to " + target.location() + ": "
+              + Lakehouse.rootMessage(e), e);
+        }
+        LOG.warn("{}: batch {} committed, then Delta failed after the commit ({}); the batch goes on", target.location(), version,
+            Lakehouse.rootMessage(e));
       }
       saved = true;
       if (!target.isName()) {
         DeltaCheckpoints.afterCommit(spark, target.location());
+        DeltaCompaction.afterCommit(spark, target.location());
       }
     } finally {
       if (saved) {
@@ -100,6 +107,15 @@ public final class DeltaWrites {
       }
     }
     return true;
+  }
+
+  /** Whether the table's history holds this writer's tag for {@code version}; false when it cannot be read either. */
+  private static boolean committed(SparkSession spark, Target target, String appId, long version) {
+    try {
+      return newestTag(spark, target, appId, FIRST_HISTORY_STEP) >= version;
+    } catch (RuntimeException unreadable) {
+      return false;
+    }
   }
 
   /** Forgets what this process committed, as a restarted process would (tests of the history lookup). */

@@ -134,20 +134,23 @@ public final class Lakehouse {
   }
 
   /**
-   * Creates an empty table with the given schema if it is not there yet, checkpointed every {@link
-   * #checkpointInterval} commits: by FraudLake off the write path ({@link DeltaCheckpoints}) in path
-   * mode with {@code lakehouse.background-checkpoints}, otherwise by Delta inside the commit.
+   * Creates an empty table with the given schema if it is not there yet, laid out as {@link
+   * TableLayout} says (liquid clustering), checkpointed every {@link #checkpointInterval} commits and
+   * compacted every {@code lakehouse.compact-every} commits: by FraudLake off the write path ({@link
+   * DeltaCheckpoints}, {@link DeltaCompaction}) in path mode with {@code lakehouse.background-checkpoints},
+   * otherwise by Delta inside the commit (its checkpoint interval and auto compaction).
    */
   public void createIfMissing(String table, org.apache.spark.sql.types.StructType schema) {
     if (exists(table)) {
       return;
     }
-    int every = checkpointInterval(table);
-    boolean background = backgroundCheckpoints();
-    io.delta.tables.DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).addColumns(schema)
-        .property("delta.checkpointInterval", Integer.toString(background ? DeltaCheckpoints.DELTA_NEVER : every));
-    if (background) {
-      builder = builder.property(DeltaCheckpoints.INTERVAL_PROPERTY, Integer.toString(every));
+    io.delta.tables.DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).addColumns(schema);
+    List<String> clustering = TableLayout.clusteringFor(table, schema);
+    if (!clustering.isEmpty()) {
+      builder = builder.clusterBy(clustering.toArray(String[]::new));
+    }
+    for (java.util.Map.Entry<String, String> property : maintenanceProperties(table).entrySet()) {
+      builder = builder.property(property.getKey(), property.getValue());
     }
     if (catalogMode) {
       builder.tableName(qualifiedName(table));
@@ -155,6 +158,43 @@ public final class Lakehouse {
       builder.location(path(table).toString());
     }
     builder.execute();
+  }
+
+  /**
+   * The table properties through which a table the jobs create is checkpointed and compacted while
+   * streams write it; the layout migration sets them on tables created before.
+   */
+  public java.util.Map<String, String> maintenanceProperties(String table) {
+    java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+    int every = checkpointInterval(table);
+    int compactEvery = compactEvery();
+    if (backgroundCheckpoints()) {
+      properties.put("delta.checkpointInterval", Integer.toString(DeltaCheckpoints.DELTA_NEVER));
+      properties.put(DeltaCheckpoints.INTERVAL_PROPERTY, Integer.toString(every));
+      if (compactEvery > 0) {
+        properties.put(DeltaCompaction.EVERY_PROPERTY, Integer.toString(compactEvery));
+      }
+    } else {
+      properties.put("delta.checkpointInterval", Integer.toString(every));
+      if (compactEvery > 0) {
+        properties.put("delta.autoOptimize.autoCompact", "true");
+      }
+    }
+    return properties;
+  }
+
+  /** {@code lakehouse.compact-every}: commits between two compactions of a table streams write (0: none while streaming). */
+  public int compactEvery() {
+    int every = config.integer("lakehouse.compact-every");
+    if (every < 0) {
+      throw new FraudLakeException("fraudlake.lakehouse.compact-every must be 0 (off) or a number of commits, got " + every);
+    }
+    return every;
+  }
+
+  /** How SQL names the table: {@code delta.`<folder>`} in path mode, its catalog name otherwise. */
+  public String sqlRef(String table) {
+    return catalogMode ? qualifiedName(table) : "delta.`" + path(table).toString().replace("`", "``") + "`";
   }
 
   /**
