@@ -2,6 +2,7 @@ package io.fraudlake.testing;
 
 import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.spark.Lakehouse;
+import io.fraudlake.spark.PlainLocalLogStore;
 import io.fraudlake.spark.SparkSessions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +33,8 @@ public final class SharedSpark {
           .config("spark.sql.session.timeZone", "UTC")
           .config("spark.databricks.delta.snapshotPartitions", "2")
           .config("spark.sql.streaming.minBatchesToRetain", "5")
+          // As conf/local.conf sets it for every local run.
+          .config("spark.delta.logStore.file.impl", PlainLocalLogStore.class.getName())
           .config("spark.sql.warehouse.dir", tempDir("warehouse").toUri().toString());
       SparkSessions.deltaSettings().forEach(builder::config);
       session = builder.getOrCreate();
