@@ -60,7 +60,7 @@ public final class DeltaCheckpoints {
     if (every.isEmpty()) {
       return;
     }
-    long interval = interval(every.get(), path);
+    long interval = interval(INTERVAL_PROPERTY, every.get(), path);
     // A table without a checkpoint (-1) counts from its first version, as Delta's multiples do.
     long newest = NEWEST.computeIfAbsent(path, p -> Math.max(0, snapshot.checkpointProvider().version()));
     if (snapshot.version() - newest < interval || !QUEUED.add(path)) {
@@ -106,7 +106,8 @@ public final class DeltaCheckpoints {
     }
   }
 
-  private static long interval(String value, String path) {
+  /** A table's "every N commits" property ({@code property} = {@code value}) as N; a clear error when it is not one. */
+  static long interval(String property, String value, String path) {
     try {
       long interval = Long.parseLong(value.trim());
       if (interval >= 1) {
@@ -115,7 +116,7 @@ public final class DeltaCheckpoints {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new FraudLakeException(path + ": table property " + INTERVAL_PROPERTY + " must be a positive whole number, got '"
+    throw new FraudLakeException(path + ": table property " + property + " must be a positive whole number, got '"
         + value + "'");
   }
 }

@@ -1,7 +1,6 @@
 package io.fraudlake.spark;
 
 import io.delta.tables.DeltaTable;
-import io.fraudlake.FraudLakeException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -45,7 +44,7 @@ public final class DeltaCompaction {
     if (every.isEmpty()) {
       return;
     }
-    long interval = interval(every.get(), path);
+    long interval = DeltaCheckpoints.interval(EVERY_PROPERTY, every.get(), path);
     // The commit just made is the first this process counts.
     long since = SINCE.computeIfAbsent(path, p -> snapshot.version() - 1);
     if (snapshot.version() - since < interval || !QUEUED.add(path)) {
@@ -64,18 +63,5 @@ public final class DeltaCompaction {
         QUEUED.remove(path);
       }
     });
-  }
-
-  private static long interval(String value, String path) {
-    try {
-      long interval = Long.parseLong(value.trim());
-      if (interval >= 1) {
-        return interval;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new FraudLakeException(path + ": table property " + EVERY_PROPERTY + " must be a positive whole number, got '"
-        + value + "'");
   }
 }
