@@ -15,6 +15,7 @@ import io.fraudlake.scoring.ProductionModel;
 import io.fraudlake.scoring.ScoringModel;
 import io.fraudlake.scoring.ScoringStatus;
 import io.fraudlake.silver.SilverJob;
+import io.fraudlake.silver.SilverState;
 import io.fraudlake.silver.SilverStats;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.SparkSessions;
@@ -586,13 +587,9 @@ public final class HistoryScalingBenchmark {
       }
     }
     if (Boolean.parseBoolean(args.string("state-breakdown", "true"))) {
-      for (String variable : List.of("pending", "recent", "ids", "card")) {
+      for (String variable : List.of("pending", "context", "ids", "card")) {
         try {
-          out.put("state_rows_" + variable, lakehouse.spark().read().format("statestore")
-              .option("path", checkpoint.toString())
-              .option("stateVarName", variable)
-              .load()
-              .count());
+          out.put("state_rows_" + variable, SilverState.rows(lakehouse.spark(), checkpoint, variable));
         } catch (RuntimeException e) {
           out.put("state_rows_" + variable, "n/a: " + e.getMessage().lines().findFirst().orElse(""));
         }

@@ -1,6 +1,7 @@
 package io.fraudlake.silver;
 
 import io.fraudlake.bronze.BronzeParser;
+import io.fraudlake.silver.WindowContext.Entry;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,8 +30,9 @@ import scala.jdk.javaapi.CollectionConverters;
  * state store partitioned by card across executors and checkpointed with the query). Per card it keeps:
  * <ul>
  *   <li>{@code pending}: events waiting for the watermark;
- *   <li>{@code recent}: what the windows of those events still need of the events already emitted
- *       (id, time, amount, product, for event times at or after watermark − window);
+ *   <li>{@code context}: what the windows of those events still need of the events already emitted
+ *       (id, time, amount, product, for event times at or after watermark − window), as one binary
+ *       {@link WindowContext} value;
  *   <li>{@code ids}: the TransactionIDs seen (pending ones included), each until the watermark is
  *       {@code features.dedupe-horizon} past its event time (an event-time horizon: Spark's time to
  *       live counts processing time, which a replay of history or a stopped stream would distort,
@@ -64,20 +66,12 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
       .add("newest_context", DataTypes.LongType)
       .add("oldest_id", DataTypes.LongType)
       .add("newest_id", DataTypes.LongType);
-  static final StructType CONTEXT_STATE = new StructType()
+  /** The context as checkpoints written before {@link WindowContext} hold it: a list state named "recent". */
+  private static final StructType OLDER_CONTEXT_STATE = new StructType()
       .add("TransactionID", DataTypes.StringType)
       .add("micros", DataTypes.LongType)
       .add("TransactionAmt", DataTypes.DoubleType)
       .add("ProductCD", DataTypes.StringType);
-  /** What the window arithmetic reads of an event that is context only. */
-  private static final StructType CONTEXT_ROW = new StructType(new org.apache.spark.sql.types.StructField[] {
-      BronzeParser.BRONZE_SCHEMA.apply("TransactionID"), BronzeParser.BRONZE_SCHEMA.apply("event_timestamp"),
-      BronzeParser.BRONZE_SCHEMA.apply("TransactionAmt"), BronzeParser.BRONZE_SCHEMA.apply("ProductCD")})
-      .add("_emit", DataTypes.BooleanType)
-      .add("arrived_late", DataTypes.BooleanType);
-  private static final StructType EMIT_ROW = BronzeParser.BRONZE_SCHEMA
-      .add("_emit", DataTypes.BooleanType)
-      .add("arrived_late", DataTypes.BooleanType);
 
   private static final long NONE = Long.MIN_VALUE;
   private static final int BRONZE_WIDTH = BronzeParser.BRONZE_SCHEMA.size();
@@ -85,6 +79,8 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
   private static final int TIME = BronzeParser.BRONZE_SCHEMA.fieldIndex("event_timestamp");
   private static final int AMOUNT = BronzeParser.BRONZE_SCHEMA.fieldIndex("TransactionAmt");
   private static final int PRODUCT = BronzeParser.BRONZE_SCHEMA.fieldIndex("ProductCD");
+  private static final int CARD_COUNTRY = BronzeParser.BRONZE_SCHEMA.fieldIndex("card_country");
+  private static final int MERCHANT_COUNTRY = BronzeParser.BRONZE_SCHEMA.fieldIndex("merchant_country");
   private static final int INGESTED = BronzeParser.BRONZE_SCHEMA.fieldIndex("ingested_at");
   private static final int SOURCE = BronzeParser.BRONZE_SCHEMA.fieldIndex("source_file");
   private static final int RAW = SilverEngine.INPUT_SCHEMA.fieldIndex("raw");
@@ -98,7 +94,8 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
   private final LongAccumulator input;
 
   private transient ListState<Row> pending;
-  private transient ListState<Row> recent;
+  private transient ValueState<byte[]> context;
+  private transient ListState<Row> olderContext;
   private transient MapState<String, Long> ids;
   private transient ValueState<Row> card;
   /** The newest event time (ms) of the events this task has read in this micro-batch; NONE before the first. */
@@ -117,7 +114,8 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
   @Override
   public void init(OutputMode outputMode, TimeMode timeMode) {
     pending = getHandle().getListState("pending", Encoders.row(BronzeParser.BRONZE_SCHEMA), TTLConfig.NONE());
-    recent = getHandle().getListState("recent", Encoders.row(CONTEXT_STATE), TTLConfig.NONE());
+    context = getHandle().getValueState("context", Encoders.BINARY(), TTLConfig.NONE());
+    olderContext = getHandle().getListState("recent", Encoders.row(OLDER_CONTEXT_STATE), TTLConfig.NONE());
     ids = getHandle().getMapState("ids", Encoders.STRING(), Encoders.LONG(), TTLConfig.NONE());
     card = getHandle().getValueState("card", Encoders.row(CARD_STATE), TTLConfig.NONE());
     batchNewestMillis = NONE;
@@ -250,57 +248,55 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
    */
   private void emitDue(Card state, List<Row> waiting, List<Row> late, long dueBefore, long watermark, long firing,
       List<Row> out) {
-    List<Row> context = list(recent);
+    List<Entry> window = readContext(state);
+    int held = window.size();
     for (Row event : late) {
-      context.add(contextState(event));
+      window.add(entry(event, false));
     }
-    List<Row> due = new ArrayList<>();
+    boolean emitting = false;
     List<Row> still = new ArrayList<>();
-    long from = Long.MAX_VALUE;
     state.oldestPending = Long.MAX_VALUE;
     for (Row event : waiting) {
       long micros = WindowFeatures.micros(event.get(TIME));
       if (micros < dueBefore) {
-        due.add(event);
-        from = Math.min(from, micros - windowMicros);
+        window.add(entry(event, true));
+        emitting = true;
       } else {
         still.add(event);
         state.oldestPending = Math.min(state.oldestPending, micros);
       }
     }
-    if (!due.isEmpty()) {
-      List<Row> rows = new ArrayList<>(due.size() + context.size());
-      for (Row event : due) {
-        rows.add(emitRow(event));
-      }
-      for (Row c : context) {
-        if (c.getLong(1) >= from) {
-          rows.add(contextRow(c));
-        }
-      }
-      calculator.compute(rows.iterator()).forEachRemaining(r -> out.add(SilverEngine.output(r, SilverEngine.SILVER)));
-      for (Row event : due) {
-        context.add(contextState(event));
-      }
+    if (window.size() != held) {
+      // The context is already in canonical order, so this sort is a merge of the new entries.
+      window.sort(WindowFeatures.CANONICAL_ORDER);
+    }
+    if (emitting) {
+      calculator.forEachWindow(window, Entry::toEmit, (e, lo, hi) -> {
+        Row event = e.event();
+        FeatureValues f = calculator.features(e, event.getString(CARD_COUNTRY), event.getString(MERCHANT_COUNTRY), window, lo, hi);
+        out.add(SilverEngine.output(WindowFeatures.silverRow(event, f, false), SilverEngine.SILVER));
+      });
     }
     // Every event still to come on time is at or after the watermark, so its window starts at or
     // after watermark − window; late events get theirs from silver.
     long keepFrom = watermark - windowMicros;
-    List<Row> kept = new ArrayList<>(context.size());
+    List<Entry> kept = new ArrayList<>(window.size());
     state.newestContext = NONE;
-    for (Row c : context) {
-      if (c.getLong(1) >= keepFrom) {
-        kept.add(c);
-        state.newestContext = Math.max(state.newestContext, c.getLong(1));
+    for (Entry e : window) {
+      if (e.micros() >= keepFrom) {
+        kept.add(e.asContext());
+        state.newestContext = Math.max(state.newestContext, e.micros());
       }
     }
-    replace(recent, kept);
     replace(pending, still);
     forgetIdsBefore(state, watermark - horizonMicros);
     if (state.newestId == NONE) {
       // The card is quiet for longer than the horizon: nothing of it is needed any more.
-      recent.clear();
+      kept.clear();
       state.newestContext = NONE;
+    }
+    if (kept.size() != held || window.size() != held) {
+      writeContext(kept);
     }
     long watermarkMillis = watermark / 1000L;
     // A timer set now at or before the watermark would fire again in this micro-batch's timer pass.
@@ -309,6 +305,34 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
       card.clear();
     } else {
       card.update(state.toRow());
+    }
+  }
+
+  /** The card's context in canonical order; empty when the card state says it holds none, without reading the store. */
+  private List<Entry> readContext(Card state) {
+    if (state.newestContext == NONE) {
+      return new ArrayList<>();
+    }
+    byte[] bytes = context.get();
+    if (bytes != null) {
+      return WindowContext.decode(bytes);
+    }
+    // A checkpoint written before the binary value holds the card's context as a list: it is read
+    // this once, and the caller writes it back as the value.
+    List<Entry> entries = new ArrayList<>();
+    for (Row c : list(olderContext)) {
+      entries.add(new Entry(c.getLong(1), c.getString(0), c.getDouble(2), c.getString(3), null));
+    }
+    olderContext.clear();
+    entries.sort(WindowFeatures.CANONICAL_ORDER);
+    return entries;
+  }
+
+  private void writeContext(List<Entry> entries) {
+    if (entries.isEmpty()) {
+      context.clear();
+    } else {
+      context.update(WindowContext.encode(entries));
     }
   }
 
@@ -403,24 +427,10 @@ final class SilverProcessor extends StatefulProcessor<String, Row, Row> {
     return new GenericRowWithSchema(values, BronzeParser.BRONZE_SCHEMA);
   }
 
-  private static Row emitRow(Row event) {
-    Object[] values = new Object[EMIT_ROW.size()];
-    for (int i = 0; i < BRONZE_WIDTH; i++) {
-      values[i] = event.get(i);
-    }
-    values[BRONZE_WIDTH] = true;
-    values[BRONZE_WIDTH + 1] = false;
-    return new GenericRowWithSchema(values, EMIT_ROW);
-  }
-
-  private static Row contextState(Row event) {
-    return new GenericRowWithSchema(new Object[] {event.getString(ID), WindowFeatures.micros(event.get(TIME)),
-        event.getDouble(AMOUNT), event.getString(PRODUCT)}, CONTEXT_STATE);
-  }
-
-  private static Row contextRow(Row state) {
-    return new GenericRowWithSchema(new Object[] {state.getString(0), WindowFeatures.timestamp(state.getLong(1)),
-        state.getDouble(2), state.getString(3), false, false}, CONTEXT_ROW);
+  /** The event as a window reads it; {@code toEmit} keeps its row, so that its features are computed and written. */
+  private static Entry entry(Row event, boolean toEmit) {
+    return new Entry(WindowFeatures.micros(event.get(TIME)), event.getString(ID), event.getDouble(AMOUNT), event.getString(PRODUCT),
+        toEmit ? event : null);
   }
 
   /** The list's rows; get() alone is empty for a card without any (exists() would read the store a second time). */

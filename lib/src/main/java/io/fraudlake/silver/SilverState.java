@@ -30,12 +30,18 @@ public final class SilverState {
    * (0 before its first batch), read with Spark's state data source.
    */
   public static long pendingCount(SparkSession spark, Path checkpoint) {
-    if (!Files.isDirectory(checkpoint.resolve("state"))) {
-      return 0;
-    }
+    return Files.isDirectory(checkpoint.resolve("state")) ? rows(spark, checkpoint, "pending") : 0;
+  }
+
+  /** The rows (one per card, list entry or map entry) of the engine's state variable {@code variable} at {@code checkpoint}. */
+  public static long rows(SparkSession spark, Path checkpoint, String variable) {
+    // The state store provider reports to the driver's state store coordinator, which Spark only
+    // starts with the session's streaming query manager: in a process that has not started a stream
+    // (a status check, a benchmark's report) the read would fail without this.
+    spark.streams();
     return spark.read().format("statestore")
         .option("path", checkpoint.toString())
-        .option("stateVarName", "pending")
+        .option("stateVarName", variable)
         .load()
         .count();
   }

@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
@@ -60,10 +61,30 @@ public final class WindowFeatures implements Serializable {
     }
     events.sort(CANONICAL_ORDER);
     List<Row> out = new ArrayList<>();
+    forEachWindow(events, Event::emit, (e, lo, hi) -> {
+      Row r = e.row();
+      FeatureValues f = features(e, r.getAs("card_country"), r.getAs("merchant_country"), events, lo, hi);
+      out.add(silverRow(r, f, r.<Boolean>getAs("arrived_late")));
+    });
+    return out.iterator();
+  }
+
+  /** Receives an event to emit and the bounds of its window in the list {@link #forEachWindow} walks. */
+  @FunctionalInterface
+  public interface WindowVisitor<E extends WindowEvent> {
+    void visit(E event, int lo, int hi);
+  }
+
+  /**
+   * Visits every event of {@code events}, a list in {@link #CANONICAL_ORDER}, that {@code emit}
+   * accepts, with its window {@code events[lo..hi]}: the events from {@link #windowStart} on, up to
+   * and including every event at its own time.
+   */
+  public <E extends WindowEvent> void forEachWindow(List<E> events, Predicate<? super E> emit, WindowVisitor<E> visitor) {
     int lo = 0;
     int hi = 0;
     for (int i = 0; i < events.size(); i++) {
-      Event e = events.get(i);
+      E e = events.get(i);
       long from = windowStart(e.micros());
       while (events.get(lo).micros() < from) {
         lo++;
@@ -75,16 +96,14 @@ public final class WindowFeatures implements Serializable {
       while (hi + 1 < events.size() && events.get(hi + 1).micros() == e.micros()) {
         hi++;
       }
-      if (e.emit()) {
-        out.add(features(e, events, lo, hi));
+      if (emit.test(e)) {
+        visitor.visit(e, lo, hi);
       }
     }
-    return out.iterator();
   }
 
-  private Row features(Event e, List<Event> events, int lo, int hi) {
-    Row r = e.row();
-    FeatureValues f = features(e, r.getAs("card_country"), r.getAs("merchant_country"), events, lo, hi);
+  /** Silver's row for the bronze event {@code r} (read by column name) with its features. */
+  static Row silverRow(Row r, FeatureValues f, boolean arrivedLate) {
     return RowFactory.create(
         r.getAs("TransactionID"),
         r.getAs("event_timestamp"),
@@ -104,7 +123,7 @@ public final class WindowFeatures implements Serializable {
         f.mean(),
         f.stddev(),
         f.productDiversity(),
-        r.<Boolean>getAs("arrived_late"));
+        arrivedLate);
   }
 
   /** The earliest event time (µs) in the window of a transaction at {@code micros}: the window is [τ − window, τ]. */
