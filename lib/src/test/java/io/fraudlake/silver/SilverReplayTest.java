@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * before it; and the stream must go on from there as if nothing happened.
  */
 class SilverReplayTest {
-  private static List<String> events(int from, int to) {
+  /** Events one second apart on three cards, {@code r-<from>} to {@code r-<to - 1>}. */
+  static List<String> events(int from, int to) {
     List<String> lines = new ArrayList<>();
     for (int i = from; i < to; i++) {
       lines.add(String.format("{\"TransactionID\":\"r-%02d\",\"event_timestamp\":\"2024-03-10T08:%02d:%02dZ\",\"card_id\":\"card-%d\","
@@ -46,7 +47,7 @@ class SilverReplayTest {
   }
 
   /** The stream goes on: after more events, silver equals the batch job over the same bronze but for the waiting tail. */
-  private static void assertTheStreamGoesOn(Lakehouse lakehouse) {
+  static void assertTheStreamGoesOn(Lakehouse lakehouse) {
     Pipelines.land(lakehouse, "events-2.jsonl", events(40, 70));
     Pipelines.bronzeOnce(lakehouse);
     SilverStats stats = Pipelines.silverOnce(lakehouse);

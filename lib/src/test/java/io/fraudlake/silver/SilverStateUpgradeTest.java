@@ -6,21 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fraudlake.config.FraudLakeConfig;
 import io.fraudlake.spark.Lakehouse;
 import io.fraudlake.spark.Tables;
-import io.fraudlake.testing.Pipelines;
 import io.fraudlake.testing.SharedSpark;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,23 +24,15 @@ import org.junit.jupiter.api.Test;
  * it stopped: every card's context is read once and kept as the binary value from then on, and silver
  * stays equal to {@code silver --batch} over the same bronze.
  *
- * <p>The fixture {@code upgrade/silver-context-as-list.zip} is a lakehouse home (tables and
- * checkpoints, landing emptied) left by the engine with the list state after 40 events one second
- * apart on 3 cards: 37 in silver, 3 waiting. Every later event's 5-minute window reaches back to
- * those events, so a context lost in the upgrade changes every count, mean and deviation after it.
+ * <p>The fixture {@code upgrade/silver-context-as-list.zip} is the lakehouse home (tables and
+ * checkpoints, landing emptied) that {@link SilverReplayTest}'s first run leaves with the list state:
+ * 40 events one second apart on 3 cards, 37 in silver, 3 waiting. Every later event's 5-minute
+ * window reaches back to those events, so a context lost in the upgrade changes every count, mean
+ * and deviation after it.
  */
 class SilverStateUpgradeTest {
   /** The home the fixture was written in. */
   private static final String FIXTURE_HOME = "/tmp/fraudlake-home-4286825516582676040";
-
-  private static List<String> events(int from, int to) {
-    List<String> lines = new ArrayList<>();
-    for (int i = from; i < to; i++) {
-      lines.add(String.format("{\"TransactionID\":\"r-%02d\",\"event_timestamp\":\"2024-03-10T08:%02d:%02dZ\",\"card_id\":\"card-%d\","
-          + "\"TransactionAmt\":%d.5,\"ProductCD\":\"%s\"}", i, i / 60, i % 60, i % 3, i, i % 2 == 0 ? "W" : "C"));
-    }
-    return lines;
-  }
 
   @Test
   void aCheckpointWithTheContextAsAListGoesOnWithTheSameFeatures() throws IOException {
@@ -55,17 +42,8 @@ class SilverStateUpgradeTest {
     assertEquals(37, lakehouse.read(Tables.SILVER).count());
     assertTrue(SilverState.rows(lakehouse.spark(), checkpoint, "recent") > 0, "the fixture keeps its context as a list");
 
-    Pipelines.land(lakehouse, "events-2.jsonl", events(40, 70));
-    Pipelines.bronzeOnce(lakehouse);
-    SilverStats stats = Pipelines.silverOnce(lakehouse);
-    new SilverJob(lakehouse).runBatch("silver_batch");
+    SilverReplayTest.assertTheStreamGoesOn(lakehouse);
 
-    Dataset<Row> stream = lakehouse.read(Tables.SILVER);
-    assertEquals(67, stream.count());
-    assertEquals(3, stats.waiting());
-    Dataset<Row> batch = lakehouse.read("silver_batch").where("TransactionID < 'r-67'");
-    assertEquals(0, batch.exceptAll(stream).count(), "rows missing or with other features");
-    assertEquals(0, stream.exceptAll(batch).count(), "rows not expected");
     assertEquals(0, SilverState.rows(lakehouse.spark(), checkpoint, "recent"), "every card's list was moved to the binary value");
     assertEquals(3, SilverState.rows(lakehouse.spark(), checkpoint, "context"));
   }
