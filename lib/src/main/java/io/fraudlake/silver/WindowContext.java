@@ -22,8 +22,8 @@ final class WindowContext {
   private WindowContext() {}
 
   /**
-   * One transaction as a window reads it; {@code event} is its bronze row while it waits to be
-   * emitted, and null once it is context only.
+   * One transaction as a window reads it, in the stream and in {@code silver --batch}; {@code event}
+   * is its row when its features are to be computed, and null when it is context only.
    */
   record Entry(long micros, String id, double amount, String product, Row event) implements WindowFeatures.WindowEvent {
     boolean toEmit() {

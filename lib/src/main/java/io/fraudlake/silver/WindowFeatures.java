@@ -49,20 +49,17 @@ public final class WindowFeatures implements Serializable {
   public static final Comparator<WindowEvent> CANONICAL_ORDER =
       Comparator.comparingLong(WindowEvent::micros).thenComparing(WindowEvent::id);
 
-  /** One transaction as the window needs it, and the row it came from. */
-  private record Event(long micros, String id, double amount, String product, boolean emit, Row row) implements WindowEvent {}
-
   public Iterator<Row> compute(Iterator<Row> rows) {
-    List<Event> events = new ArrayList<>();
+    List<WindowContext.Entry> events = new ArrayList<>();
     while (rows.hasNext()) {
       Row r = rows.next();
-      events.add(new Event(micros(r.getAs("event_timestamp")), r.getAs("TransactionID"), r.getAs("TransactionAmt"),
-          r.getAs("ProductCD"), r.<Boolean>getAs("_emit"), r));
+      events.add(new WindowContext.Entry(micros(r.getAs("event_timestamp")), r.getAs("TransactionID"), r.getAs("TransactionAmt"),
+          r.getAs("ProductCD"), r.<Boolean>getAs("_emit") ? r : null));
     }
     events.sort(CANONICAL_ORDER);
     List<Row> out = new ArrayList<>();
-    forEachWindow(events, Event::emit, (e, lo, hi) -> {
-      Row r = e.row();
+    forEachWindow(events, WindowContext.Entry::toEmit, (e, lo, hi) -> {
+      Row r = e.event();
       FeatureValues f = features(e, r.getAs("card_country"), r.getAs("merchant_country"), events, lo, hi);
       out.add(silverRow(r, f, r.<Boolean>getAs("arrived_late")));
     });
