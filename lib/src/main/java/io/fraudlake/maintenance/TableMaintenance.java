@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RuntimeConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,7 @@ public final class TableMaintenance {
   private static final Logger LOG = LoggerFactory.getLogger(TableMaintenance.class);
   private static final int OPTIMIZE_ATTEMPTS = 5;
   private static final String JOB = "maintain";
+  private static final String LISTING_PARALLELISM = "spark.sql.sources.parallelPartitionDiscovery.parallelism";
   /** The streaming jobs whose checkpoints a table's writers hold: none of them may append while its layout changes. */
   private static final Map<String, List<String>> WRITERS = Map.of(
       Tables.BRONZE, List.of(BronzeJob.QUERY_NAME, LivePipeline.QUERY_NAME),
@@ -100,7 +102,7 @@ public final class TableMaintenance {
         LOG.warn("{}: VACUUM not run: it must keep {} ({}), and {}", table, VacuumRetention.describe(vacuum.retention()),
             vacuum.reason(), vacuumSkipped);
       } else {
-        lakehouse.spark().sql("VACUUM " + lakehouse.sqlRef(table) + " RETAIN " + vacuum.hours() + " HOURS");
+        vacuum(table, vacuum.hours());
       }
     }
     long checkpointVersion = -1;
@@ -154,6 +156,28 @@ public final class TableMaintenance {
         }
         LOG.info("{}: OPTIMIZE met a concurrent change ({}); trying again", table, e.getClass().getSimpleName());
       }
+    }
+  }
+
+  /**
+   * VACUUM lists the table's folder in as many Spark tasks as {@value #LISTING_PARALLELISM} says,
+   * 10,000 unless the session sets it. FraudLake's tables are clustered, not partitioned: their data
+   * files sit in one folder, so nearly all of those tasks list nothing, and scheduling them costs tens
+   * of seconds per table on a small cluster. Unless the session sets it, VACUUM gets one listing task
+   * per core of the cluster.
+   */
+  private void vacuum(String table, long hours) {
+    String statement = "VACUUM " + lakehouse.sqlRef(table) + " RETAIN " + hours + " HOURS";
+    RuntimeConfig conf = lakehouse.spark().conf();
+    if (conf.contains(LISTING_PARALLELISM)) {
+      lakehouse.spark().sql(statement);
+      return;
+    }
+    conf.set(LISTING_PARALLELISM, Integer.toString(lakehouse.spark().sparkContext().defaultParallelism()));
+    try {
+      lakehouse.spark().sql(statement);
+    } finally {
+      conf.unset(LISTING_PARALLELISM);
     }
   }
 

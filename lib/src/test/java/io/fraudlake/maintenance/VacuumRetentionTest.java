@@ -1,6 +1,7 @@
 package io.fraudlake.maintenance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fraudlake.scoring.ModelDirectorySource;
@@ -25,9 +26,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.delta.DeltaLog;
@@ -46,6 +51,7 @@ import org.junit.jupiter.api.Test;
 class VacuumRetentionTest {
   private static final Duration FILES_AGE = Duration.ofDays(12);
   private static final Duration REMOVED_AGO = Duration.ofDays(10);
+  private static final String LISTING_PARALLELISM = "spark.sql.sources.parallelPartitionDiscovery.parallelism";
 
   @Test
   void aScoreStreamThatFellBehindResumesAfterMaintainCompactedAndVacuumedSilver() throws Exception {
@@ -117,6 +123,36 @@ class VacuumRetentionTest {
     assertEquals(3, replay.waiting());
   }
 
+  /**
+   * VACUUM lists a table's folder in as many tasks as Spark's partition-discovery parallelism, 10,000
+   * unless set: maintain gives it one per core, and leaves the session's setting as it found it.
+   */
+  @Test
+  void vacuumListsTheTableInOneTaskPerCoreAndLeavesTheSessionAsItWas() throws Exception {
+    Lakehouse lakehouse = SharedSpark.lakehouse(SharedSpark.freshConfig());
+    ScoringFixtures.appendSilverCommits(lakehouse, "l", 3, 10, ScoringFixtures.start());
+    SparkContext context = lakehouse.spark().sparkContext();
+    AtomicLong largestStage = new AtomicLong();
+    SparkListener listener = new SparkListener() {
+      @Override
+      public void onStageSubmitted(SparkListenerStageSubmitted stage) {
+        largestStage.accumulateAndGet(stage.stageInfo().numTasks(), Math::max);
+      }
+    };
+    context.addSparkListener(listener);
+    MaintenanceReport.TableReport silver;
+    try {
+      silver = new TableMaintenance(lakehouse).run(List.of(Tables.SILVER), true).table(Tables.SILVER);
+      context.listenerBus().waitUntilEmpty();
+    } finally {
+      context.removeSparkListener(listener);
+    }
+    assertEquals(null, silver.vacuumSkipped(), silver.line());
+    assertTrue(largestStage.get() <= context.defaultParallelism(),
+        "a stage of " + largestStage.get() + " tasks, more than the " + context.defaultParallelism() + " cores");
+    assertFalse(lakehouse.spark().conf().contains(LISTING_PARALLELISM), "maintain left " + LISTING_PARALLELISM + " set");
+  }
+
   @Test
   void theRetentionFollowsTheOldestNeedOfEachTable() {
     Instant now = Instant.parse("2026-12-07T08:00:00Z");
@@ -149,8 +185,14 @@ class VacuumRetentionTest {
 
   /** What VACUUM would delete with this retention (a dry run, with Delta's own check of the retention). */
   private static List<String> dryRun(Lakehouse lakehouse, String table, int hours) {
-    return lakehouse.spark().sql("VACUUM " + lakehouse.sqlRef(table) + " RETAIN " + hours + " HOURS DRY RUN")
-        .collectAsList().stream().map(r -> r.getString(0)).toList();
+    // Listed in two tasks, as maintain lists it, not Spark's default of 10,000.
+    lakehouse.spark().conf().set(LISTING_PARALLELISM, "2");
+    try {
+      return lakehouse.spark().sql("VACUUM " + lakehouse.sqlRef(table) + " RETAIN " + hours + " HOURS DRY RUN")
+          .collectAsList().stream().map(r -> r.getString(0)).toList();
+    } finally {
+      lakehouse.spark().conf().unset(LISTING_PARALLELISM);
+    }
   }
 
   /**
