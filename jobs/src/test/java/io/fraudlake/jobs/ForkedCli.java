@@ -30,6 +30,9 @@ final class ForkedCli {
     List<String> line = new ArrayList<>();
     line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     line.add("-Xmx1g");
+    // A forked command lives for seconds to a minute: without the optimizing compiler, whose threads
+    // would take CPU from the command and from the test JVM on two cores, it starts with a third less CPU.
+    line.add("-XX:TieredStopAtLevel=1");
     // The JVM options Spark needs, which a forked JVM does not inherit from the test JVM.
     line.add("@" + projectDir().resolve("conf/java-options"));
     line.add("-Dfraudlake.root=" + projectDir());
