@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RuntimeConfig;
+import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,7 @@ public final class TableMaintenance {
   private static final Logger LOG = LoggerFactory.getLogger(TableMaintenance.class);
   private static final int OPTIMIZE_ATTEMPTS = 5;
   private static final String JOB = "maintain";
-  private static final String LISTING_PARALLELISM = "spark.sql.sources.parallelPartitionDiscovery.parallelism";
+  static final String LISTING_PARALLELISM = "spark.sql.sources.parallelPartitionDiscovery.parallelism";
   /** The streaming jobs whose checkpoints a table's writers hold: none of them may append while its layout changes. */
   private static final Map<String, List<String>> WRITERS = Map.of(
       Tables.BRONZE, List.of(BronzeJob.QUERY_NAME, LivePipeline.QUERY_NAME),
@@ -102,7 +103,7 @@ public final class TableMaintenance {
         LOG.warn("{}: VACUUM not run: it must keep {} ({}), and {}", table, VacuumRetention.describe(vacuum.retention()),
             vacuum.reason(), vacuumSkipped);
       } else {
-        vacuum(table, vacuum.hours());
+        vacuum(lakehouse.spark(), "VACUUM " + lakehouse.sqlRef(table) + " RETAIN " + vacuum.hours() + " HOURS");
       }
     }
     long checkpointVersion = -1;
@@ -160,24 +161,24 @@ public final class TableMaintenance {
   }
 
   /**
-   * VACUUM lists the table's folder in as many Spark tasks as {@value #LISTING_PARALLELISM} says,
-   * 10,000 unless the session sets it. FraudLake's tables are clustered, not partitioned: their data
-   * files sit in one folder, so nearly all of those tasks list nothing, and scheduling them costs tens
-   * of seconds per table on a small cluster. Unless the session sets it, VACUUM gets one listing task
-   * per core of the cluster.
+   * Runs a VACUUM statement and returns its rows. VACUUM lists the table's folder in as many Spark
+   * tasks as {@value #LISTING_PARALLELISM} says, 10,000 unless the session sets it. FraudLake's
+   * tables are clustered, not partitioned: their data files sit in one folder, so nearly all of those
+   * tasks list nothing, and scheduling them costs tens of seconds per table on a small cluster. Unless
+   * the session sets it, VACUUM gets one listing task per core of the cluster.
    */
-  private void vacuum(String table, long hours) {
-    String statement = "VACUUM " + lakehouse.sqlRef(table) + " RETAIN " + hours + " HOURS";
-    RuntimeConfig conf = lakehouse.spark().conf();
-    if (conf.contains(LISTING_PARALLELISM)) {
-      lakehouse.spark().sql(statement);
-      return;
+  static List<Row> vacuum(SparkSession spark, String statement) {
+    RuntimeConfig conf = spark.conf();
+    boolean perCore = !conf.contains(LISTING_PARALLELISM);
+    if (perCore) {
+      conf.set(LISTING_PARALLELISM, Integer.toString(spark.sparkContext().defaultParallelism()));
     }
-    conf.set(LISTING_PARALLELISM, Integer.toString(lakehouse.spark().sparkContext().defaultParallelism()));
     try {
-      lakehouse.spark().sql(statement);
+      return spark.sql(statement).collectAsList();
     } finally {
-      conf.unset(LISTING_PARALLELISM);
+      if (perCore) {
+        conf.unset(LISTING_PARALLELISM);
+      }
     }
   }
 

@@ -51,7 +51,6 @@ import org.junit.jupiter.api.Test;
 class VacuumRetentionTest {
   private static final Duration FILES_AGE = Duration.ofDays(12);
   private static final Duration REMOVED_AGO = Duration.ofDays(10);
-  private static final String LISTING_PARALLELISM = "spark.sql.sources.parallelPartitionDiscovery.parallelism";
 
   @Test
   void aScoreStreamThatFellBehindResumesAfterMaintainCompactedAndVacuumedSilver() throws Exception {
@@ -150,7 +149,8 @@ class VacuumRetentionTest {
     assertEquals(null, silver.vacuumSkipped(), silver.line());
     assertTrue(largestStage.get() <= context.defaultParallelism(),
         "a stage of " + largestStage.get() + " tasks, more than the " + context.defaultParallelism() + " cores");
-    assertFalse(lakehouse.spark().conf().contains(LISTING_PARALLELISM), "maintain left " + LISTING_PARALLELISM + " set");
+    assertFalse(lakehouse.spark().conf().contains(TableMaintenance.LISTING_PARALLELISM),
+        "maintain left " + TableMaintenance.LISTING_PARALLELISM + " set");
   }
 
   @Test
@@ -185,14 +185,8 @@ class VacuumRetentionTest {
 
   /** What VACUUM would delete with this retention (a dry run, with Delta's own check of the retention). */
   private static List<String> dryRun(Lakehouse lakehouse, String table, int hours) {
-    // Listed in two tasks, as maintain lists it, not Spark's default of 10,000.
-    lakehouse.spark().conf().set(LISTING_PARALLELISM, "2");
-    try {
-      return lakehouse.spark().sql("VACUUM " + lakehouse.sqlRef(table) + " RETAIN " + hours + " HOURS DRY RUN")
-          .collectAsList().stream().map(r -> r.getString(0)).toList();
-    } finally {
-      lakehouse.spark().conf().unset(LISTING_PARALLELISM);
-    }
+    return TableMaintenance.vacuum(lakehouse.spark(), "VACUUM " + lakehouse.sqlRef(table) + " RETAIN " + hours + " HOURS DRY RUN")
+        .stream().map(r -> r.getString(0)).toList();
   }
 
   /**
